@@ -1,0 +1,172 @@
+"""Root configuration: typed, frozen pydantic models from a TOML file plus ``FXD_`` overrides.
+
+Sources, later ones winning:
+
+1. the defaults below;
+2. a TOML file (``--config``, else ``$FXD_CONFIG``, else ``fxd.toml`` in the user config dir);
+3. environment variables ``FXD_<SECTION>__<KEY>`` (for example ``FXD_STORAGE__ECHO=true``),
+   and ``FXD_DATABASE_URL`` as the short form of ``FXD_STORAGE__URL``.
+
+Unknown keys are rejected with the key named. The same root config drives backtests and paper
+trading; :func:`config_hash` is stored with every run's results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from forex_diffusion.core.errors import ConfigError
+
+__all__ = [
+    "ENV_PREFIX",
+    "FrozenModel",
+    "RootConfig",
+    "StorageConfig",
+    "config_hash",
+    "default_config_path",
+    "load_config",
+]
+
+ENV_PREFIX = "FXD_"
+_ENV_ALIASES = {"FXD_DATABASE_URL": ("storage", "url")}
+_ENV_IGNORED = {"FXD_CONFIG"}
+
+
+class FrozenModel(BaseModel):
+    """Base of every component config: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class StorageConfig(FrozenModel):
+    """Where results live.
+
+    ``url`` is an SQLAlchemy URL (``sqlite:///path.sqlite`` or
+    ``postgresql+psycopg://user@host:5432/db``); empty means the default SQLite file in the
+    user data dir.
+    """
+
+    url: str | None = None
+    echo: bool = Field(default=False, description="log every SQL statement")
+
+
+class RootConfig(FrozenModel):
+    """The root config shared by every component."""
+
+    storage: StorageConfig = StorageConfig()
+
+
+def default_config_path() -> Path:
+    """``$FXD_CONFIG`` if set, else ``fxd.toml`` in the user config directory."""
+    env = os.environ.get("FXD_CONFIG")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir("forex_diffusion")) / "fxd.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+
+
+def _env_value(raw: str) -> Any:
+    text = raw.strip()
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name in _ENV_IGNORED:
+            continue
+        if name in _ENV_ALIASES:
+            path: tuple[str, ...] = _ENV_ALIASES[name]
+        elif "__" in name:
+            path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+        else:
+            continue  # FXD_ variables without a section are not config (FXD_TEST_..., ...)
+        node = data
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = _env_value(env[name])
+    return data
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "<root>"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{source}: key '{key}': {err['msg']}{more}"
+
+
+def load_config(
+    path: str | Path | None = None, *, env: Mapping[str, str] | None = None
+) -> RootConfig:
+    """Load the root config.
+
+    Parameters
+    ----------
+    path
+        A TOML file; when ``None``, :func:`default_config_path` is read if it exists.
+    env
+        Environment to read ``FXD_`` overrides from (default ``os.environ``).
+
+    Raises
+    ------
+    ConfigError
+        On unreadable TOML, an unknown key or an invalid value, naming the key.
+    """
+    environ = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"{file}: config file not found")
+        data, source = _read_toml(file), str(file)
+    else:
+        default = default_config_path()
+        if default.is_file():
+            data, source = _read_toml(default), str(default)
+    overrides = _env_overrides(environ)
+    if overrides:
+        source = f"{source} + FXD_ environment"
+    try:
+        return RootConfig.model_validate(_merge(data, overrides))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+
+
+def config_hash(config: BaseModel) -> str:
+    """A stable SHA-256 of a config's values, stored with every run's results."""
+    payload = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,83 @@
+"""The one error tree of the project, named by what the caller should do.
+
+Only the ``cli`` and ``api`` layers turn these into exit codes or HTTP status codes.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BrokerError",
+    "CandleDataError",
+    "ConfigError",
+    "DataError",
+    "ForexDiffusionError",
+    "ModelError",
+    "RetryableBrokerError",
+    "RiskLimitError",
+    "StorageError",
+]
+
+
+class ForexDiffusionError(Exception):
+    """Base class of every error the project raises on purpose."""
+
+
+class DataError(ForexDiffusionError):
+    """Input data is unusable: fix the data (or the way it is read) and try again."""
+
+
+class CandleDataError(DataError):
+    """A candle frame or candle file breaks the candle contract (DESIGN.md section 2).
+
+    Parameters
+    ----------
+    message
+        One line that names the offending row and column.
+    position
+        0-based row position in the frame, when known.
+    column
+        The offending column, when known.
+    timestamp
+        The offending row's timestamp as text, when known.
+    reason
+        What is wrong, without the location (defaults to ``message``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int | None = None,
+        column: str | None = None,
+        timestamp: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.position = position
+        self.column = column
+        self.timestamp = timestamp
+        self.reason = reason if reason is not None else message
+
+
+class ConfigError(ForexDiffusionError):
+    """A configuration value or argument is invalid: fix the configuration."""
+
+
+class StorageError(ForexDiffusionError):
+    """The store cannot be used as asked (schema out of date, unreachable database)."""
+
+
+class ModelError(ForexDiffusionError):
+    """A model cannot be trained, loaded or used: retrain or pick another checkpoint."""
+
+
+class BrokerError(ForexDiffusionError):
+    """The broker rejected or failed an operation."""
+
+
+class RetryableBrokerError(BrokerError):
+    """A transient broker failure: the same request may succeed if retried."""
+
+
+class RiskLimitError(ForexDiffusionError):
+    """An action would break a risk limit: do not retry it as it is."""

@@ -1,0 +1,74 @@
+"""One generic registry: a ``register`` decorator and lookups that suggest close names."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from forex_diffusion.core.errors import ConfigError
+
+__all__ = ["Registry"]
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """A named collection of objects of one kind (detectors, strategies, indicators...).
+
+    Parameters
+    ----------
+    kind
+        What the registry holds, used in error messages ("indicator", "strategy").
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def add(self, key: str, item: T, *, replace: bool = False) -> T:
+        """Register ``item`` under ``key``; a duplicate key is an error unless ``replace``."""
+        if not key or key != key.strip():
+            raise ConfigError(f"invalid {self.kind} key {key!r}")
+        if key in self._items and not replace:
+            raise ConfigError(f"{self.kind} {key!r} is already registered")
+        self._items[key] = item
+        return item
+
+    def register(self, key: str, *, replace: bool = False) -> Callable[[T], T]:
+        """Decorator form of :meth:`add`."""
+
+        def decorator(item: T) -> T:
+            return self.add(key, item, replace=replace)
+
+        return decorator
+
+    def get(self, key: str) -> T:
+        """Return the item for ``key``; an unknown key raises ``ConfigError`` with suggestions."""
+        try:
+            return self._items[key]
+        except KeyError:
+            raise ConfigError(self.unknown_message(key)) from None
+
+    def unknown_message(self, key: str) -> str:
+        """The one-line message for an unknown ``key``, with the closest known keys."""
+        close = difflib.get_close_matches(key, list(self._items), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        return f"unknown {self.kind} {key!r}{hint} (known: {len(self._items)})"
+
+    def keys(self) -> list[str]:
+        """All keys in sorted order."""
+        return sorted(self._items)
+
+    def items(self) -> list[tuple[str, T]]:
+        """All ``(key, item)`` pairs in key order."""
+        return [(k, self._items[k]) for k in self.keys()]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,6 @@
+"""Storage layer: SQLAlchemy 2.0 ORM, Alembic migrations (one head) and repositories."""
+
+from forex_diffusion.storage.database import Store, default_database_url
+from forex_diffusion.storage.repositories import CandleRepository, SeriesSummary, UpsertResult
+
+__all__ = ["CandleRepository", "SeriesSummary", "Store", "UpsertResult", "default_database_url"]

@@ -1,0 +1,176 @@
+"""The store: one SQLAlchemy engine per database URL, schema migrations and sessions.
+
+SQLite (the default, a file in the user data dir, WAL journal) and PostgreSQL
+(``postgresql+psycopg://``) run through the same code. The URL comes from ``FXD_DATABASE_URL``
+or the config file (``[storage] url``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from forex_diffusion.core.config import StorageConfig
+from forex_diffusion.core.errors import ConfigError, StorageError
+
+__all__ = ["Store", "default_database_url"]
+
+log = logging.getLogger(__name__)
+
+def default_database_url() -> str:
+    """``sqlite:///`` file ``fxd.sqlite`` in the user data directory."""
+    path = Path(platformdirs.user_data_dir("forex_diffusion")) / "fxd.sqlite"
+    return f"sqlite:///{path}"
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+class Store:
+    """A database holding candles, signals, orders, runs and models.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL; ``None`` means :func:`default_database_url`.
+    echo
+        Log every SQL statement.
+
+    Examples
+    --------
+    >>> store = Store("sqlite://")          # in memory
+    >>> store.upgrade()
+    >>> store.revision() == store.head()
+    True
+    """
+
+    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+        raw = url or default_database_url()
+        try:
+            parsed = make_url(raw)
+        except ArgumentError:
+            raise ConfigError(f"invalid database URL {raw!r}") from None
+        self.url = parsed
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            else:  # one shared connection, or every session would see a new empty database
+                from sqlalchemy.pool import StaticPool
+
+                kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            kwargs["pool_pre_ping"] = True
+        try:
+            self.engine: Engine = create_engine(parsed, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise ConfigError(f"cannot use database URL {self.display_url}: {exc}") from None
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_config(cls, config: StorageConfig) -> Store:
+        """A store for ``config.url`` (default SQLite file when empty)."""
+        return cls(config.url, echo=config.echo)
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, for messages and logs."""
+        return self.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._connect_errors(), self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _connect_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            first = str(exc.orig or exc).strip().splitlines()[0]
+            raise StorageError(f"database {self.display_url}: {first}") from exc
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def _alembic_config(self) -> AlembicConfig:
+        cfg = AlembicConfig()
+        location = resources.files("forex_diffusion.storage").joinpath("migrations")
+        cfg.set_main_option("script_location", str(location))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def head(self) -> str:
+        """The newest migration revision the code knows."""
+        script = ScriptDirectory.from_config(self._alembic_config())
+        heads = script.get_heads()
+        if len(heads) != 1:
+            raise StorageError(f"migrations must have one head, found {heads}")
+        return heads[0]
+
+    def revision(self) -> str | None:
+        """The database's current migration revision (``None`` for an empty database)."""
+        with self._connect_errors(), self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate the schema up to ``revision``."""
+        with self._connect_errors():
+            command.upgrade(self._alembic_config(), revision)
+
+    def ensure_schema(self) -> None:
+        """Create the schema in an empty database; refuse an out-of-date one.
+
+        Raises
+        ------
+        StorageError
+            If the database holds tables of another revision (run ``fxd db upgrade``).
+        """
+        current = self.revision()
+        head = self.head()
+        if current == head:
+            return
+        if current is None:
+            with self._connect_errors(), self.engine.connect() as conn:
+                tables = inspect(conn).get_table_names()
+            if tables:
+                raise StorageError(
+                    f"database {self.display_url} has tables but no migration revision; "
+                    "point FXD_DATABASE_URL at an empty database or a forex_diffusion store"
+                )
+            log.info("creating schema in %s", self.display_url)
+            self.upgrade()
+            return
+        raise StorageError(
+            f"database {self.display_url} is at revision {current}, the code expects {head}: "
+            "run `fxd db upgrade`"
+        )
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({self.display_url!r})"
+
+__all__ += ["SQLAlchemyError"]
