@@ -1,4 +1,4 @@
-"""forex_diffusion: probabilistic FX forecasting, pattern recognition and an event-driven trading engine."""
+"""forex_diffusion: probabilistic FX forecasts, pattern recognition and an event-driven engine."""
 
 from importlib.metadata import PackageNotFoundError, version
 

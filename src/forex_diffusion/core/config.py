@@ -121,11 +121,24 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _describe(exc: ValidationError, source: str) -> str:
+def _env_name(path: tuple[str, ...], env: Mapping[str, str]) -> str:
+    for name, alias in _ENV_ALIASES.items():
+        if alias == path and name in env:
+            return name
+    return ENV_PREFIX + "__".join(p.upper() for p in path)
+
+
+def _describe(
+    exc: ValidationError, *, file: str, overrides: dict[str, Any], env: Mapping[str, str]
+) -> str:
     err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or "<root>"
+    path = tuple(str(p) for p in err["loc"])
+    node: Any = overrides
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    source = f"environment variable {_env_name(path, env)}" if node is not None else file
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{source}: key '{key}': {err['msg']}{more}"
+    return f"{source}: key '{'.'.join(path) or '<root>'}': {err['msg']}{more}"
 
 
 def load_config(
@@ -158,12 +171,10 @@ def load_config(
         if default.is_file():
             data, source = _read_toml(default), str(default)
     overrides = _env_overrides(environ)
-    if overrides:
-        source = f"{source} + FXD_ environment"
     try:
         return RootConfig.model_validate(_merge(data, overrides))
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from None
+        raise ConfigError(_describe(exc, file=source, overrides=overrides, env=environ)) from None
 
 
 def config_hash(config: BaseModel) -> str:

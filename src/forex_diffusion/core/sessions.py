@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import Enum
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -41,7 +41,7 @@ class _SessionHours:
     close_hour: int
 
 
-class Session(str, Enum):
+class Session(StrEnum):
     """The four main FX sessions, each 08:00 to 17:00 in its own city's local time."""
 
     SYDNEY = "sydney"
@@ -87,11 +87,11 @@ def is_market_open(ts: datetime | pd.Timestamp) -> bool:
 def market_open_mask(index: pd.DatetimeIndex) -> np.ndarray:
     """Vectorised :func:`is_market_open` over a tz-aware index."""
     ny = index.tz_convert(NEW_YORK)
-    wd = np.asarray(ny.weekday)
+    wd = np.asarray(ny.day_of_week)
     minutes = np.asarray(ny.hour) * 60 + np.asarray(ny.minute)
     after = minutes >= _CUTOFF.hour * 60
     closed = (wd == _SATURDAY) | ((wd == _SUNDAY) & ~after) | ((wd == _FRIDAY) & after)
-    return ~closed
+    return np.asarray(~closed, dtype=bool)
 
 
 def _ny_at(day: date, at: time = _CUTOFF) -> pd.Timestamp:
@@ -99,7 +99,7 @@ def _ny_at(day: date, at: time = _CUTOFF) -> pd.Timestamp:
 
 
 def week_open(ts: datetime | pd.Timestamp) -> pd.Timestamp:
-    """Open (Sunday 17:00 New York, in UTC) of the latest FX week that opened at or before ``ts``."""
+    """Open (Sunday 17:00 New York, in UTC) of the last FX week that opened at or before ``ts``."""
     ny = _utc(ts).tz_convert(NEW_YORK)
     days_back = (ny.weekday() - _SUNDAY) % 7
     candidate = _ny_at(ny.date() - timedelta(days=days_back))
@@ -163,14 +163,14 @@ def active_sessions(ts: datetime | pd.Timestamp) -> frozenset[Session]:
 
 
 def session_flags(index: pd.DatetimeIndex) -> pd.DataFrame:
-    """Boolean columns ``session_<name>`` per bar time, vectorised twin of :func:`active_sessions`."""
+    """Boolean columns ``session_<name>`` per bar time; the vectorised :func:`active_sessions`."""
     open_mask = market_open_mask(index)
     columns: dict[str, np.ndarray] = {}
     for session in Session:
         hours = session.hours
         local = index.tz_convert(hours.zone)
         hour = np.asarray(local.hour)
-        weekday = np.asarray(local.weekday)
+        weekday = np.asarray(local.day_of_week)
         inside = (hour >= hours.open_hour) & (hour < hours.close_hour) & (weekday < _SATURDAY)
         columns[f"session_{session.value}"] = inside & open_mask
     return pd.DataFrame(columns, index=index)

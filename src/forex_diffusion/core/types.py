@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import Enum
+from enum import StrEnum
 
 from forex_diffusion.core.errors import ConfigError
 
 __all__ = ["Direction", "Symbol", "Timeframe"]
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     """Direction of a pattern, forecast or signal."""
 
     BULL = "bull"
@@ -47,7 +47,7 @@ _TF_ALIASES = {
 }
 
 
-class Timeframe(str, Enum):
+class Timeframe(StrEnum):
     """A bar timeframe. ``Timeframe.parse`` accepts the canonical names and the aliases."""
 
     M1 = "M1"
@@ -61,7 +61,7 @@ class Timeframe(str, Enum):
 
     @classmethod
     def parse(cls, value: str | Timeframe) -> Timeframe:
-        """Parse ``"H1"``, ``"h1"`` or an alias such as ``"1h"``; anything else is a ``ConfigError``."""
+        """Parse ``"H1"``, ``"h1"`` or an alias such as ``"1h"``; else raise ``ConfigError``."""
         if isinstance(value, Timeframe):
             return value
         text = str(value).strip()
@@ -86,9 +86,6 @@ class Timeframe(str, Enum):
     def nanos(self) -> int:
         """Length of one bar in nanoseconds (for integer time arithmetic)."""
         return self.minutes * 60_000_000_000
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _PAIR_RE = re.compile(r"^([A-Za-z]{3})[/_\-. ]?([A-Za-z]{3})$")

@@ -7,11 +7,16 @@ import pandas as pd
 
 from forex_diffusion.core.errors import CandleDataError
 
-__all__ = ["OHLC", "OHLCV", "format_ts", "validate_candles"]
+__all__ = ["OHLC", "OHLCV", "format_ts", "index_ns", "validate_candles"]
 
 OHLC = ("open", "high", "low", "close")
 OHLCV = (*OHLC, "volume")
 _TIME_COLUMNS = ("time", "timestamp", "datetime", "date")
+
+
+def index_ns(index: pd.Index) -> np.ndarray:
+    """Epoch nanoseconds (UTC) of a DatetimeIndex, whatever its unit (pandas 3 defaults to us)."""
+    return np.asarray(pd.DatetimeIndex(index).as_unit("ns").asi8, dtype=np.int64)
 
 
 def format_ts(value: pd.Timestamp | np.datetime64) -> str:
@@ -40,9 +45,7 @@ def _fail(
         where.append(f"column '{column}'")
     prefix = ", ".join(where)
     text = f"{prefix}: {message}" if prefix else message
-    return CandleDataError(
-        text, position=position, column=column, timestamp=stamp, reason=message
-    )
+    return CandleDataError(text, position=position, column=column, timestamp=stamp, reason=message)
 
 
 def _time_index(frame: pd.DataFrame) -> pd.DatetimeIndex:
@@ -122,7 +125,7 @@ def validate_candles(df: pd.DataFrame, *, repair: bool = False) -> pd.DataFrame:
 
     if repair:
         out = out[~out.index.duplicated(keep="last")].sort_index(kind="stable")
-    _check_order(out.index)
+    _check_order(pd.DatetimeIndex(out.index))
     _check_values(out)
     return out
 
@@ -137,13 +140,15 @@ def _to_float(series: pd.Series, *, index: pd.DatetimeIndex, column: str) -> np.
     if invalid.any():
         pos = int(np.argmax(invalid))
         raw = series.iloc[pos]
-        what = "empty value" if pd.isna(raw) or str(raw).strip() == "" else f"{raw!r} is not a number"
+        what = (
+            "empty value" if pd.isna(raw) or str(raw).strip() == "" else f"{raw!r} is not a number"
+        )
         raise _fail(what, index=index, position=pos, column=column)
     return numeric
 
 
 def _check_order(index: pd.DatetimeIndex) -> None:
-    ns = index.asi8
+    ns = index_ns(index)
     if len(ns) < 2:
         return
     step = np.diff(ns)
@@ -152,7 +157,9 @@ def _check_order(index: pd.DatetimeIndex) -> None:
         kind = "duplicated" if step[pos - 1] == 0 else "out of order (earlier than the row before)"
         raise _fail(
             f"timestamp {kind}; pass repair=True (or --repair) to sort and de-duplicate",
-            index=index, position=pos, column="time",
+            index=index,
+            position=pos,
+            column="time",
         )
 
 
@@ -176,5 +183,5 @@ def _check_values(frame: pd.DataFrame) -> None:
     if first is not None:
         pos, name, text = first
         row = frame.iloc[pos]
-        detail = ", ".join(f"{k}={row[k]!r}" for k in OHLCV)
+        detail = ", ".join(f"{k}={float(row[k]):.10g}" for k in OHLCV)
         raise _fail(f"{text} ({detail})", index=frame.index, position=pos, column=name)

@@ -4,8 +4,8 @@ A higher-timeframe bar is built only from the bars inside it (open of the first,
 lowest low, close of the last, summed volume) and labelled with its open time. The result has a
 boolean column ``complete``: only the last bar can be incomplete, and it is flagged, never passed
 off as complete. A bar is complete once a later source bar exists, or the last source bar reaches
-the bucket's end (or the Friday close, when the FX week ends inside the bucket). Complete bars computed on a prefix of the data equal those computed on all of
-it (the prefix test of DESIGN.md).
+the bucket's end (or the Friday close, when the FX week ends inside the bucket). Complete bars
+computed on a prefix of the data equal those computed on all of it (the prefix test of DESIGN.md).
 
 Buckets: intraday timeframes on the UTC grid (H4 at 00, 04, 08... UTC); D1 and W1 by
 ``anchor``: ``"utc"`` (days at 00:00 UTC, weeks from Sunday 00:00 UTC) or ``"new_york"`` (the FX
@@ -22,7 +22,7 @@ import pandas as pd
 from forex_diffusion.core.errors import ConfigError, DataError
 from forex_diffusion.core.sessions import NEW_YORK, week_close
 from forex_diffusion.core.types import Timeframe
-from forex_diffusion.data.candles import OHLCV
+from forex_diffusion.data.candles import OHLCV, index_ns
 from forex_diffusion.data.spacing import infer_timeframe
 
 __all__ = ["Anchor", "bucket_bounds", "resample_candles"]
@@ -35,7 +35,7 @@ def bucket_bounds(
     index: pd.DatetimeIndex, timeframe: Timeframe, *, anchor: Anchor = "utc"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (epoch ns, UTC) of the ``timeframe`` bucket holding each bar time."""
-    ns = index.asi8
+    ns = index_ns(index)
     if timeframe.minutes < Timeframe.D1.minutes:
         start = ns - ns % timeframe.nanos
         return start, start + timeframe.nanos
@@ -43,7 +43,7 @@ def bucket_bounds(
         day = ns - ns % _DAY_NS
         if timeframe is Timeframe.D1:
             return day, day + _DAY_NS
-        days_since_sunday = (np.asarray(index.weekday) + 1) % 7
+        days_since_sunday = (np.asarray(index.day_of_week, dtype=np.int64) + 1) % 7
         start = day - days_since_sunday * _DAY_NS
         return start, start + 7 * _DAY_NS
     if anchor != "new_york":
@@ -52,7 +52,7 @@ def bucket_bounds(
     local = index.tz_convert(NEW_YORK).tz_localize(None) + pd.Timedelta(hours=7)
     day_start = local.normalize()
     if timeframe is Timeframe.W1:
-        day_start = day_start - pd.to_timedelta((np.asarray(day_start.weekday)) % 7, unit="D")
+        day_start = day_start - pd.to_timedelta((np.asarray(day_start.day_of_week)) % 7, unit="D")
         step = pd.Timedelta(days=7)
     else:
         step = pd.Timedelta(days=1)
@@ -60,7 +60,7 @@ def bucket_bounds(
 
     def to_utc(naive: pd.DatetimeIndex) -> np.ndarray:
         aware = (naive - shift).tz_localize(NEW_YORK, ambiguous=False, nonexistent="shift_forward")
-        return np.asarray(aware.tz_convert("UTC").as_unit("ns").asi8)
+        return index_ns(aware.tz_convert("UTC"))
 
     return to_utc(day_start), to_utc(day_start + step)
 
@@ -69,9 +69,10 @@ def _last_bucket_complete(last: pd.Timestamp, source: Timeframe, bucket_end: int
     """The last bucket is complete when its last bar reaches the bucket's end, or the end of
     the FX week when the market closes for the weekend inside the bucket (the calendar is known
     in advance, so this stays causal)."""
-    reached = int(last.value) + source.nanos
+    start = int(last.value)
+    reached = start + source.nanos
     closes = int(week_close(last).value)
-    return reached >= bucket_end or (closes <= bucket_end and reached >= closes)
+    return reached >= bucket_end or (start < closes <= bucket_end and reached >= closes)
 
 
 def resample_candles(
@@ -108,8 +109,10 @@ def resample_candles(
             raise DataError("cannot infer the source timeframe; pass source_timeframe")
         source = inferred
     if target.minutes <= source.minutes:
-        raise ConfigError(f"cannot resample {source.value} bars to {target.value}: "
-                          "the target must be a longer timeframe")
+        raise ConfigError(
+            f"cannot resample {source.value} bars to {target.value}: "
+            "the target must be a longer timeframe"
+        )
     if candles.empty:
         raise DataError("no candles to resample")
     index = pd.DatetimeIndex(candles.index)

@@ -11,18 +11,29 @@ import pandas as pd
 from forex_diffusion.core.errors import CandleDataError
 from forex_diffusion.core.sessions import market_open_mask
 from forex_diffusion.core.types import Timeframe
-from forex_diffusion.data.candles import format_ts
+from forex_diffusion.data.candles import format_ts, index_ns
 
-__all__ = ["check_spacing", "find_gaps", "infer_timeframe"]
+__all__ = ["check_spacing", "find_gaps", "format_duration", "infer_timeframe"]
 
 _WEEKEND_NS = 49 * 3_600_000_000_000  # a weekend closure is 48 h; one hour of slack for DST
+
+
+def format_duration(nanos: int) -> str:
+    """A duration for messages: ``30min``, ``1h``, ``1d 2h``."""
+    minutes, rest = divmod(int(nanos), 60_000_000_000)
+    if rest:
+        return f"{pd.Timedelta(int(nanos), unit='ns').total_seconds():g}s"
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{v}{u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min")) if v]
+    return " ".join(parts) or "0s"
 
 
 def infer_timeframe(index: pd.DatetimeIndex) -> Timeframe | None:
     """The timeframe whose bar length is the most common spacing, or ``None`` if none fits."""
     if len(index) < 2:
         return None
-    steps = np.diff(index.asi8)
+    steps = np.diff(index_ns(index))
     steps = steps[steps > 0]
     if steps.size == 0:
         return None
@@ -42,7 +53,7 @@ def check_spacing(index: pd.DatetimeIndex, timeframe: Timeframe) -> None:
     CandleDataError
         Naming the row and the timeframe the data looks like.
     """
-    ns = index.asi8
+    ns = index_ns(index)
     if len(ns) < 2:
         return
     steps = np.diff(ns)
@@ -51,7 +62,7 @@ def check_spacing(index: pd.DatetimeIndex, timeframe: Timeframe) -> None:
     short = steps < timeframe.nanos
     if short.any():
         pos = int(np.argmax(short)) + 1
-        gap = pd.Timedelta(int(steps[pos - 1]), unit="ns")
+        gap = format_duration(int(steps[pos - 1]))
         reason = f"bars only {gap} apart, less than one {timeframe.value} bar{looks_txt}"
         raise _row_error(index, pos, reason)
     if timeframe.minutes < Timeframe.D1.minutes:
@@ -60,12 +71,13 @@ def check_spacing(index: pd.DatetimeIndex, timeframe: Timeframe) -> None:
             pos = int(np.argmax(off_grid))
             reason = (
                 f"not on the {timeframe.value} grid "
-                f"(bar open times must be multiples of {timeframe.delta})"
+                f"(bar open times must be multiples of {format_duration(timeframe.nanos)})"
             )
             raise _row_error(index, pos, reason)
     if looks is not None and looks is not timeframe and len(ns) >= 3:
         raise CandleDataError(
-            f"column 'time': the most common spacing is {looks.delta}, not one {timeframe.value} "
+            f"column 'time': the most common spacing is {format_duration(looks.nanos)}, not one "
+            f"{timeframe.value} "
             f"bar{looks_txt}"
         )
 
@@ -74,7 +86,10 @@ def _row_error(index: pd.DatetimeIndex, pos: int, reason: str) -> CandleDataErro
     stamp = format_ts(index[pos])
     return CandleDataError(
         f"row {pos} ({stamp}), column 'time': {reason}",
-        position=pos, column="time", timestamp=stamp, reason=reason,
+        position=pos,
+        column="time",
+        timestamp=stamp,
+        reason=reason,
     )
 
 
@@ -87,7 +102,7 @@ def find_gaps(index: pd.DatetimeIndex, timeframe: Timeframe) -> pd.DataFrame:
         Columns ``after`` (last bar before the gap), ``before`` (first bar after it) and
         ``missing_bars``; one row per gap, weekend closures left out.
     """
-    ns = index.asi8
+    ns = index_ns(index)
     step = timeframe.nanos
     if len(ns) < 2:
         return pd.DataFrame({"after": [], "before": [], "missing_bars": []})
@@ -98,7 +113,7 @@ def find_gaps(index: pd.DatetimeIndex, timeframe: Timeframe) -> pd.DataFrame:
     weekend = (
         ~market_open_mask(first_missing)
         & ~market_open_mask(last_missing)
-        & ((last_missing.asi8 - first_missing.asi8) <= _WEEKEND_NS)
+        & ((index_ns(last_missing) - index_ns(first_missing)) <= _WEEKEND_NS)
     )
     keep = where[~weekend]
     return pd.DataFrame(

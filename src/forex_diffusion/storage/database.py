@@ -12,14 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,14 +23,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from forex_diffusion.core.config import StorageConfig
 from forex_diffusion.core.errors import ConfigError, StorageError
 
-__all__ = ["Store", "default_database_url"]
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+__all__ = ["SCHEMA_HEAD", "Store", "default_database_url"]
 
 log = logging.getLogger(__name__)
+
+SCHEMA_HEAD = "0001"
+"""The newest migration revision. Kept here so that opening a store needs no Alembic import
+(a test checks it against the migration scripts); bump it with every new migration."""
+
 
 def default_database_url() -> str:
     """``sqlite:///`` file ``fxd.sqlite`` in the user data directory."""
     path = Path(platformdirs.user_data_dir("forex_diffusion")) / "fxd.sqlite"
     return f"sqlite:///{path}"
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -42,6 +47,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
 
 class Store:
     """A database holding candles, signals, orders, runs and models.
@@ -114,6 +120,8 @@ class Store:
     # --- schema -----------------------------------------------------------------------------
 
     def _alembic_config(self) -> AlembicConfig:
+        from alembic.config import Config as AlembicConfig  # heavy: only to migrate
+
         cfg = AlembicConfig()
         location = resources.files("forex_diffusion.storage").joinpath("migrations")
         cfg.set_main_option("script_location", str(location))
@@ -122,19 +130,25 @@ class Store:
 
     def head(self) -> str:
         """The newest migration revision the code knows."""
-        script = ScriptDirectory.from_config(self._alembic_config())
-        heads = script.get_heads()
-        if len(heads) != 1:
-            raise StorageError(f"migrations must have one head, found {heads}")
-        return heads[0]
+        return SCHEMA_HEAD
+
+    def script_heads(self) -> list[str]:
+        """The heads of the migration scripts, read by Alembic (tests check there is one)."""
+        from alembic.script import ScriptDirectory
+
+        return list(ScriptDirectory.from_config(self._alembic_config()).get_heads())
 
     def revision(self) -> str | None:
         """The database's current migration revision (``None`` for an empty database)."""
         with self._connect_errors(), self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema up to ``revision``."""
+        from alembic import command
+
         with self._connect_errors():
             command.upgrade(self._alembic_config(), revision)
 
@@ -172,5 +186,3 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.display_url!r})"
-
-__all__ += ["SQLAlchemyError"]

@@ -44,17 +44,39 @@ TIME_FORMATS = (
     "%m/%d/%Y %H:%M",
     "%Y.%m.%d",
 )
-_TIME_NAMES = ("time", "timestamp", "datetime", "date_time", "ts", "ts_utc", "gmt_time",
-               "time_utc", "utc_time", "open_time", "opentime", "local_time", "date")
+_TIME_NAMES = (
+    "time",
+    "timestamp",
+    "datetime",
+    "date_time",
+    "ts",
+    "ts_utc",
+    "gmt_time",
+    "time_utc",
+    "utc_time",
+    "open_time",
+    "opentime",
+    "local_time",
+    "date",
+)
 _ALIASES = {
     "open": ("open", "o", "open_price", "openprice", "first"),
     "high": ("high", "h", "high_price", "highprice", "max"),
     "low": ("low", "l", "low_price", "lowprice", "min"),
     "close": ("close", "c", "close_price", "closeprice", "last"),
-    "volume": ("tick_volume", "tickvol", "tick_vol", "tickvolume", "volume", "vol", "v",
-               "real_volume"),
+    "volume": (
+        "tick_volume",
+        "tickvol",
+        "tick_vol",
+        "tickvolume",
+        "volume",
+        "vol",
+        "v",
+        "real_volume",
+    ),
 }
 _SEPARATORS = (",", ";", "\t")
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
 def _norm(name: object) -> str:
@@ -114,10 +136,10 @@ def load_csv(
         )
     stamps = table.frame[time_col]
     label = str(time_col)
-    clock = names.get("time")
-    if _norm(time_col) == "date" and clock is not None and clock != time_col:
-        stamps = stamps.str.strip() + " " + table.frame[clock].str.strip()
-        label = f"{time_col},{clock}"
+    day, clock = names.get("date"), names.get("time")
+    if day is not None and clock is not None and _CLOCK.match(table.frame[clock].iloc[0].strip()):
+        stamps = table.frame[day].str.strip() + " " + table.frame[clock].str.strip()
+        label = f"{day},{clock}"
     index = parse_times(table, stamps, formats=TIME_FORMATS, column=label, tz=tz)
     numbers = parse_numbers(table, columns)
     if "volume" not in numbers:

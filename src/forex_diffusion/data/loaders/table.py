@@ -13,6 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -20,7 +21,7 @@ import pandas as pd
 
 from forex_diffusion.core.errors import CandleDataError
 from forex_diffusion.core.types import Timeframe
-from forex_diffusion.data.candles import format_ts, validate_candles
+from forex_diffusion.data.candles import format_ts, index_ns, validate_candles
 from forex_diffusion.data.spacing import check_spacing
 
 __all__ = [
@@ -170,8 +171,9 @@ def resolve_tz(tz: str | None) -> ZoneInfo | None:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CandleDataError(f"unknown time zone {tz!r} (use an IANA name such as "
-                              "'Europe/Helsinki')") from None
+        raise CandleDataError(
+            f"unknown time zone {tz!r} (use an IANA name such as 'Europe/Helsinki')"
+        ) from None
 
 
 def parse_times(
@@ -209,8 +211,12 @@ def parse_times(
             except (ValueError, TypeError) as exc:  # pytz/zoneinfo DST errors
                 raise table.error(None, column, f"time not valid in {tz}: {exc}") from None
         return index.tz_convert("UTC")
-    raise table.error(0, column, f"{sample!r} is not a time in any known format "
-                                 f"({', '.join(_fmt_name(f) for f in formats)})")
+    raise table.error(
+        0,
+        column,
+        f"{sample!r} is not a time in any known format "
+        f"({', '.join(_fmt_name(f) for f in formats)})",
+    )
 
 
 def _fmt_name(fmt: str) -> str:
@@ -224,14 +230,18 @@ def _try_format(text: pd.Series, sample: str, fmt: str, *, utc: bool) -> pd.Seri
         if not np.isfinite(first) or abs(first) < 1e8:  # 1e8 s is 1973; 20170102 is a date
             return None
         magnitude = float(np.nanmax(np.abs(numbers.to_numpy(dtype=float))))
-        unit = "ns" if magnitude > 1e17 else "us" if magnitude > 1e14 else (
-            "ms" if magnitude > 1e11 else "s")
+        unit: Literal["ns", "us", "ms", "s"] = "s"
+        for name, above in (("ns", 1e17), ("us", 1e14), ("ms", 1e11)):
+            if magnitude > above:
+                unit = name  # type: ignore[assignment]
+                break
         return pd.Series(pd.to_datetime(numbers, unit=unit, utc=True, errors="coerce"))
     try:
         pd.to_datetime(pd.Series([sample]), format=fmt, utc=utc)
     except (ValueError, TypeError):
         return None
-    return pd.Series(pd.to_datetime(text, format=fmt, utc=utc, errors="coerce"))
+    parsed: pd.Series = pd.to_datetime(text, format=fmt, utc=utc, errors="coerce")
+    return parsed
 
 
 def build_candles(
@@ -246,7 +256,7 @@ def build_candles(
     frame = pd.DataFrame(dict(numbers), index=index)
     lines = table.lines
     if repair:
-        order = np.argsort(index.asi8, kind="stable")
+        order = np.argsort(index_ns(index), kind="stable")
         frame, lines = frame.iloc[order], lines[order]
         keep = ~frame.index.duplicated(keep="last")
         frame, lines = frame.loc[keep], lines[keep]

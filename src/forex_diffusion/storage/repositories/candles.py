@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -86,7 +86,12 @@ class CandleRepository:
                 same[known] = (old.to_numpy() == incoming.loc[known].to_numpy()).all(axis=1)
             todo = incoming.loc[~same]
             rows = [
-                {"symbol": sym, "timeframe": tf, "ts": int(t), **dict(zip(OHLCV, vals, strict=True))}
+                {
+                    "symbol": sym,
+                    "timeframe": tf,
+                    "ts": int(t),
+                    **dict(zip(OHLCV, vals, strict=True)),
+                }
                 for t, vals in zip(todo.index, todo.to_numpy().tolist(), strict=True)
             ]
             for start in range(0, len(rows), chunk_size):
@@ -101,6 +106,7 @@ class CandleRepository:
 
     def _upsert_statement(self, session: Session) -> Any:
         table = CandleRow.__table__
+        assert isinstance(table, Table)
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = insert(table)
@@ -150,8 +156,9 @@ class CandleRepository:
             pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), unit="ms", utc=True),
             name="time",
         ).as_unit("ns")
-        return pd.DataFrame(frame[list(OHLCV)].to_numpy(dtype="float64"), columns=list(OHLCV),
-                            index=index)
+        return pd.DataFrame(
+            frame[list(OHLCV)].to_numpy(dtype="float64"), columns=list(OHLCV), index=index
+        )
 
     def series(self) -> list[SeriesSummary]:
         """Every stored series with its first and last bar and bar count."""

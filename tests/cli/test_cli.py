@@ -1,0 +1,238 @@
+"""The ``fxd`` command through its real entry point (the installed console script)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forex_diffusion.storage import Store
+from tests.conftest import FIXTURES as FIXTURES_DIR
+from tests.data.test_bad_input import CASES, write
+
+FXD = shutil.which("fxd", path=str(Path(sys.executable).parent)) or "fxd"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("FXD_")}
+    base.update(
+        FXD_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite'}",
+        FXD_CONFIG=str(tmp_path / "no-config.toml"),
+        COLUMNS="200",
+    )
+    return base
+
+
+def fxd(env: dict[str, str], *args: str, extra: dict[str, str] | None = None) -> Result:
+    proc = subprocess.run(
+        [FXD, *args],
+        capture_output=True,
+        text=True,
+        env={**env, **(extra or {})},
+        timeout=120,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def stored(env: dict[str, str]) -> list[dict[str, object]]:
+    result = fxd(env, "data", "list", "--json")
+    assert result.code == 0, result.err
+    return list(json.loads(result.out))
+
+
+def snapshot(env: dict[str, str]) -> pd.DataFrame:
+    """Every stored bar, read in-process (cheaper than a CLI call)."""
+    store = Store(env["FXD_DATABASE_URL"])
+    try:
+        with store.engine.connect() as conn:
+            return pd.read_sql_query("SELECT * FROM candles ORDER BY symbol, timeframe, ts", conn)
+    finally:
+        store.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store file holding the Dukascopy fixture, imported once through the CLI."""
+    folder = tmp_path_factory.mktemp("seeded")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FXD_")}
+    env.update(
+        FXD_DATABASE_URL=f"sqlite:///{folder / 'seed.sqlite'}", FXD_CONFIG=str(folder / "none.toml")
+    )
+    good = fxd(env, "data", "import", str(FIXTURES_DIR / "dukascopy_eurusd_h1.csv"), "-s", "EURUSD")
+    assert good.code == 0, good.err
+    return folder / "seed.sqlite"
+
+
+COMMANDS = [
+    [],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "current"],
+    ["data"],
+    ["data", "import"],
+    ["data", "list"],
+    ["data", "show"],
+    ["data", "resample"],
+    ["demo"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) or "fxd" for c in COMMANDS])
+def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:
+    result = fxd(env, *command, "--help")
+    assert result.code == 0, result.err
+    assert "Usage: fxd" in result.out
+
+
+def test_version_and_module_entry_point(env: dict[str, str]) -> None:
+    assert fxd(env, "--version").out.startswith("fxd ")
+    proc = subprocess.run(
+        [sys.executable, "-m", "forex_diffusion", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and "Usage" in proc.stdout
+
+
+FIXTURES = [
+    ("dukascopy_eurusd_h1.csv", "EURUSD", "H1", 48, []),
+    ("histdata_eurusd_m1_dst.csv", "EURUSD", "M1", 12, ["--format", "histdata"]),
+    ("mt4_eurusd_h1.csv", "EUR/USD", "H1", 24, ["--format", "mt4", "--tz", "Europe/Helsinki"]),
+    ("generic_usdjpy_m15_epoch_ms.csv", "USDJPY", "M15", 16, ["--format", "csv"]),
+    ("generic_gbpusd_h4_iso_semicolon.csv", "GBPUSD", "H4", 12, ["-t", "4h"]),
+    ("mt5_eurusd_d1_tab.csv", "EURUSD", "D1", 10, []),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "symbol", "tf", "bars", "args"), FIXTURES, ids=[f[0] for f in FIXTURES]
+)
+def test_import_each_fixture_format(
+    env: dict[str, str],
+    fixtures_dir: Path,
+    name: str,
+    symbol: str,
+    tf: str,
+    bars: int,
+    args: list[str],
+) -> None:
+    path = str(fixtures_dir / name)
+    result = fxd(env, "data", "import", path, "--symbol", symbol, *args)
+    assert result.code == 0, result.err
+    assert f"imported {symbol.replace('/', '')} {tf} from {path}: {bars} bars ({bars} new" in (
+        " ".join(result.out.split())
+    )
+    again = fxd(env, "data", "import", path, "-s", symbol, *args)
+    assert f"(0 new, 0 updated, {bars} unchanged)" in " ".join(again.out.split())
+    [series] = stored(env)
+    assert (series["symbol"], series["timeframe"], series["bars"]) == (
+        symbol.replace("/", ""),
+        tf,
+        bars,
+    )
+
+
+@pytest.mark.parametrize(("case", "content", "pattern"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_one_line_error_nonzero_exit_nothing_written(
+    env: dict[str, str],
+    seeded_store: Path,
+    tmp_path: Path,
+    case: str,
+    content: list[str] | bytes,
+    pattern: str,
+) -> None:
+    shutil.copy(seeded_store, tmp_path / "cli.sqlite")
+    before = snapshot(env)
+    assert len(before) == 48
+    path = write(tmp_path, content)
+    result = fxd(env, "data", "import", str(path), "--symbol", "EURUSD", "--timeframe", "H1")
+    assert result.code == 3, (case, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err  # one line, no traceback
+    assert lines[0].startswith(f"error: {path}")
+    assert re.search(pattern, " ".join(result.err.split())), result.err
+    assert "Traceback" not in result.err
+    pd.testing.assert_frame_equal(snapshot(env), before)
+
+
+def test_timeframe_contradiction_and_usage_errors(env: dict[str, str], fixtures_dir: Path) -> None:
+    path = str(fixtures_dir / "mt4_eurusd_h1.csv")
+    result = fxd(env, "data", "import", path, "-s", "EURUSD", "-t", "M15")
+    assert result.code == 3
+    assert "most common spacing is 1h, not one M15 bar" in result.err
+    assert fxd(env, "data", "import", path, "-s", "EURUSD", "-t", "H7").code == 4
+    assert fxd(env, "data", "import", path, "-s", "EURUSDX").code == 4
+    assert fxd(env, "data", "import", path).code == 2  # missing --symbol: click usage error
+    assert stored(env) == []
+
+
+def test_debug_shows_the_traceback(env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path, b"")
+    plain = fxd(env, "data", "import", str(path), "-s", "EURUSD")
+    debug = fxd(env, "--debug", "data", "import", str(path), "-s", "EURUSD")
+    assert plain.code == debug.code == 3
+    assert "Traceback" not in plain.err
+    assert "Traceback" in debug.err and "CandleDataError" in debug.err
+
+
+def test_config_errors_exit_4_naming_the_key(env: dict[str, str], tmp_path: Path) -> None:
+    result = fxd(env, "data", "list", extra={"FXD_STORAGE__NOPE": "1"})
+    assert result.code == 4
+    assert "key 'storage.nope'" in result.err
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[storage]\necho = "maybe"\n')
+    result = fxd(env, "--config", str(cfg), "data", "list")
+    assert result.code == 4 and "bad.toml: key 'storage.echo'" in result.err
+
+
+def test_dry_run_writes_nothing(env: dict[str, str], fixtures_dir: Path) -> None:
+    path = str(fixtures_dir / "dukascopy_eurusd_h1.csv")
+    result = fxd(env, "data", "import", path, "-s", "EURUSD", "--dry-run")
+    assert result.code == 0 and "48 valid EURUSD H1 bars" in result.out
+    assert stored(env) == []
+
+
+def test_demo_list_show_resample_and_db(env: dict[str, str]) -> None:
+    demo = fxd(env, "demo")
+    assert demo.code == 0, demo.err
+    assert "6,225 (6,225 new" in demo.out
+    assert "2017-01-01 22:00" in demo.out and "2017-12-29 21:00" in demo.out
+    assert "2 (63 bars)" in demo.out  # the Christmas gaps; weekends are not gaps
+    assert "6,225 (0 new, 6,225 already stored)" in fxd(env, "demo").out
+    [series] = stored(env)
+    assert series["bars"] == 6225 and series["gaps"] == 2 and series["missing_bars"] == 63
+
+    show = fxd(env, "data", "show", "EURUSD", "H1", "--last", "2", "--json")
+    rows = json.loads(show.out)
+    assert [r["time"] for r in rows] == ["2017-12-29T20:00:00+00:00", "2017-12-29T21:00:00+00:00"]
+    assert rows[-1]["close"] == 1.20075
+    table = fxd(env, "data", "show", "EURUSD", "H1", "-n", "3")
+    assert "1.20075" in table.out and "2017-12-29 21:00" in table.out
+    assert fxd(env, "data", "show", "GBPUSD", "H1").code == 3
+
+    resampled = fxd(env, "data", "resample", "EURUSD", "H1", "D1", "--anchor", "new_york")
+    assert resampled.code == 0, resampled.err
+    daily = [s for s in stored(env) if s["timeframe"] == "D1"]
+    assert daily and daily[0]["first"] == "2017-01-01T22:00:00+00:00"
+
+    assert "already at revision" in fxd(env, "db", "upgrade").out
+    assert "up to date" in fxd(env, "db", "current").out
