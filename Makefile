@@ -5,6 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+PY_DIRS := $(wildcard src tests bench scripts/*.py)
 
 .PHONY: install demo test lint typecheck imports unit bench clean
 
@@ -20,8 +21,8 @@ demo: install
 	$(BIN)/fxd demo
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 
 typecheck: install
 	$(BIN)/mypy
