@@ -66,4 +66,5 @@ def demo() -> None:
     for what, value in rows:
         table.add_row(what, value)
     console.print(table)
+    console.print(f"store: {store.display_url}", soft_wrap=True)
     console.print("next: `fxd data list`, `fxd data show EURUSD H1 --last 10`")
