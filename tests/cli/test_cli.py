@@ -236,3 +236,36 @@ def test_demo_list_show_resample_and_db(env: dict[str, str]) -> None:
 
     assert "already at revision" in fxd(env, "db", "upgrade").out
     assert "up to date" in fxd(env, "db", "current").out
+
+
+def test_indicators_command(env: dict[str, str]) -> None:
+    from forex_diffusion.data import load_sample
+    from forex_diffusion.features import calculate_indicators
+
+    assert fxd(env, "demo").code == 0
+    result = fxd(
+        env,
+        "indicators",
+        "EURUSD",
+        "H1",
+        "--spec",
+        "rsi_14,macd",
+        "--last",
+        "3",
+        "--json",
+        "--backend",
+        "numpy",
+    )
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    expected = calculate_indicators(load_sample(), "rsi_14,macd").iloc[-3:]
+    assert [r["time"] for r in rows] == [t.isoformat() for t in expected.index]
+    for row, (_, want) in zip(rows, expected.iterrows(), strict=True):
+        for col in expected.columns:
+            assert row[col] == pytest.approx(want[col], rel=1e-9)
+    table = fxd(env, "indicators", "EURUSD", "H1", "--spec", "atr_14", "-n", "2")
+    assert "atr_14" in table.out and "2017-12-29 21:00" in table.out
+    bad = fxd(env, "indicators", "EURUSD", "H1", "--spec", "rsl_14")
+    assert bad.code == 4 and "did you mean 'rsi'" in bad.err
+    assert "keltner" in fxd(env, "indicators", "--list").out
+    assert fxd(env, "indicators").code == 2

@@ -181,7 +181,7 @@ def show(
     if as_json:
         out = candles.reset_index()
         out["time"] = out["time"].map(lambda t: t.isoformat())
-        console.print_json(out.to_json(orient="records"))
+        console.print_json(out.to_json(orient="records", double_precision=15))
         return
     digits = get_instrument(sym).price_digits
     table = Table(title=f"{sym} {tf.value}, last {len(candles)} bars")

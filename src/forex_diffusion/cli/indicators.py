@@ -27,8 +27,10 @@ def indicators(
     timeframe: Annotated[str | None, typer.Argument(help="Timeframe, e.g. H1.")] = None,
     spec: Annotated[
         str,
-        typer.Option("--spec", help="Comma-separated indicators, e.g. rsi_14,atr_14,macd_12_26_9 "
-                     "(see --list)."),
+        typer.Option(
+            "--spec",
+            help="Comma-separated indicators, e.g. rsi_14,atr_14,macd_12_26_9 (see --list).",
+        ),
     ] = "rsi_14,atr_14",
     last: Annotated[int, typer.Option("--last", "-n", min=1, help="Newest N bars to show.")] = 10,
     backend: Annotated[BackendChoice, typer.Option(help="Indicator backend.")] = (
@@ -38,6 +40,8 @@ def indicators(
     list_: Annotated[bool, typer.Option("--list", help="List the indicators and exit.")] = False,
 ) -> None:
     """Print indicator values for the newest bars of a stored series (all history warms up)."""
+    import pandas as pd
+
     from forex_diffusion.features import calculate_indicators, get_available_indicators
     from forex_diffusion.storage import CandleRepository
 
@@ -60,7 +64,7 @@ def indicators(
     if as_json:
         out = values.reset_index()
         out["time"] = out["time"].map(lambda t: t.isoformat())
-        console.print_json(out.to_json(orient="records"))
+        console.print_json(out.to_json(orient="records", double_precision=15))
         return
     table = Table(title=f"{sym} {tf.value} indicators ({backend.value}), last {len(values)} bars")
     table.add_column("time (UTC)", no_wrap=True)
@@ -68,5 +72,5 @@ def indicators(
         table.add_column(col, justify="right", overflow="fold")
     for ts, row in values.iterrows():
         cells = ["" if v != v else f"{v:.6g}" for v in row.to_numpy(dtype=float)]
-        table.add_row(ts.strftime("%Y-%m-%d %H:%M"), *cells)  # type: ignore[union-attr]
+        table.add_row(pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M"), *cells)  # type: ignore[arg-type]
     console.print(table)

@@ -3,9 +3,9 @@
 ``standardize_feature_name`` maps the usual spellings onto it: ``SMA_20``, ``sma20``, ``RSI-14``,
 ``ATR(14)`` -> ``sma_20``/``rsi_14``/``atr_14``; ``bbUpper`` -> ``bb_upper``; ``MACD Signal`` ->
 ``macd_signal``. Accents are dropped (``volatilité`` -> ``volatilite``), other non-ASCII letters
-become their code point (``σ`` -> ``u_963``), a leading digit gets an ``f_`` prefix. The mapping is
-idempotent, and names the project generates (``rsi_h4_14``, ``bb_upper_20_2p5``) are left as
-they are. Two inputs that map to one name (``SMA_20`` and ``sma_20``) are a conflict.
+become their code point (Greek sigma -> ``u_963``), a leading digit gets an ``f_`` prefix. The
+mapping is idempotent, and names the project generates (``rsi_h4_14``, ``bb_upper_20_2p5``) are
+left as they are. Two inputs that map to one name (``SMA_20`` and ``sma_20``) are a conflict.
 """
 
 from __future__ import annotations

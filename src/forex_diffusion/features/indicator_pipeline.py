@@ -77,16 +77,22 @@ def _indicator_columns(
     arrays = {k: candles[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close")}
     columns: dict[str, np.ndarray] = {}
     for ind in parse_spec(spec):
-        for out, values in zip(ind.spec.outputs, compute(ind, arrays, backend=backend).values(),
-                               strict=True):
+        for out, values in zip(
+            ind.spec.outputs, compute(ind, arrays, backend=backend).values(), strict=True
+        ):
             name = f"{out}_{tag}_{ind.suffix}" if tag else f"{out}_{ind.suffix}"
             columns[name] = values
     return columns
 
 
 def _higher_timeframe(
-    candles: pd.DataFrame, base: Timeframe, higher: Timeframe, spec: SpecItem | Sequence[SpecItem],
-    *, anchor: Anchor, backend: str | None,
+    candles: pd.DataFrame,
+    base: Timeframe,
+    higher: Timeframe,
+    spec: SpecItem | Sequence[SpecItem],
+    *,
+    anchor: Anchor,
+    backend: str | None,
 ) -> pd.DataFrame:
     bars = resample_candles(candles, higher, source_timeframe=base, anchor=anchor)
     _, end = bucket_bounds(pd.DatetimeIndex(bars.index), higher, anchor=anchor)
@@ -138,14 +144,16 @@ def build_features(
     base = Timeframe.parse(timeframe) if timeframe is not None else infer_timeframe(index)
     if base is None:
         raise DataError("cannot infer the base timeframe from the bar spacing; pass timeframe")
-    parts = [pd.DataFrame(_indicator_columns(candles, indicators, tag="", backend=backend),
-                          index=candles.index)]
+    parts = [
+        pd.DataFrame(
+            _indicator_columns(candles, indicators, tag="", backend=backend), index=candles.index
+        )
+    ]
     for tf, spec in (higher or {}).items():
         target = Timeframe.parse(tf)
         if target.minutes <= base.minutes:
             raise ConfigError(f"higher timeframe {target.value} is not longer than {base.value}")
-        parts.append(_higher_timeframe(candles, base, target, spec, anchor=anchor,
-                                       backend=backend))
+        parts.append(_higher_timeframe(candles, base, target, spec, anchor=anchor, backend=backend))
     if calendar:
         parts.append(calendar_features(index))
     if returns or volatility:

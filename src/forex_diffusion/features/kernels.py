@@ -41,21 +41,27 @@ def _nan(n: int) -> Array:
 
 def rolling_mean(x: Array, period: int) -> Array:
     """Trailing mean over ``period`` values; NaN for the first ``period - 1``."""
-    out = uniform_filter1d(x, size=period, origin=(period - 1) // 2, mode="nearest")
+    out: Array = np.asarray(
+        uniform_filter1d(x, size=period, origin=(period - 1) // 2, mode="nearest"), dtype=float
+    )
     out[: period - 1] = np.nan
     return out
 
 
 def rolling_max(x: Array, period: int) -> Array:
     """Trailing maximum over ``period`` values (TA-Lib MAX)."""
-    out = maximum_filter1d(x, size=period, origin=(period - 1) // 2, mode="nearest")
+    out: Array = np.asarray(
+        maximum_filter1d(x, size=period, origin=(period - 1) // 2, mode="nearest"), dtype=float
+    )
     out[: period - 1] = np.nan
     return out
 
 
 def rolling_min(x: Array, period: int) -> Array:
     """Trailing minimum over ``period`` values (TA-Lib MIN)."""
-    out = minimum_filter1d(x, size=period, origin=(period - 1) // 2, mode="nearest")
+    out: Array = np.asarray(
+        minimum_filter1d(x, size=period, origin=(period - 1) // 2, mode="nearest"), dtype=float
+    )
     out[: period - 1] = np.nan
     return out
 

@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 
+SMA = talib.MA_Type.SMA  # type: ignore[attr-defined]  # not re-exported by talib's stubs
+
+
 def sma(close: Array, period: int) -> tuple[Array]:
     return (talib.SMA(close, timeperiod=period),)
 
@@ -52,7 +55,7 @@ def macd(close: Array, fast: int, slow: int, signal: int) -> tuple[Array, Array,
 
 def bb(close: Array, period: int, nbdev: float) -> tuple[Array, Array, Array]:
     upper, middle, lower = talib.BBANDS(
-        close, timeperiod=period, nbdevup=nbdev, nbdevdn=nbdev, matype=0
+        close, timeperiod=period, nbdevup=nbdev, nbdevdn=nbdev, matype=SMA
     )
     return upper, middle, lower
 
@@ -66,9 +69,9 @@ def stoch(
         close,
         fastk_period=fastk,
         slowk_period=slowk,
-        slowk_matype=0,
+        slowk_matype=SMA,
         slowd_period=slowd,
-        slowd_matype=0,
+        slowd_matype=SMA,
     )
     return k, d
 
