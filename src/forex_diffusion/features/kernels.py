@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+from scipy.ndimage import uniform_filter1d
 from scipy.signal import lfilter
 
 __all__ = [
@@ -48,29 +48,41 @@ def rolling_mean(x: Array, period: int) -> Array:
     return out
 
 
+def _rolling_extreme(x: Array, period: int, op: np.ufunc) -> Array:
+    """Trailing max/min by doubling: windows of 1, 2, 4, ... then two overlapping halves.
+
+    log2(period) vectorised passes; exact (max and min do not round)."""
+    n = len(x)
+    out = np.full(n, np.nan)
+    if period > n:
+        return out
+    span, acc = 1, x.copy()
+    while span * 2 <= period:  # acc[t] = op over x[t - 2*span + 1 .. t]
+        nxt = acc.copy()
+        op(acc[span:], acc[:-span], out=nxt[span:])
+        acc, span = nxt, span * 2
+    rest = period - span  # window = [t - period + 1, t] = two windows of `span` overlapping
+    out[period - 1 :] = op(acc[period - 1 :], acc[period - 1 - rest : n - rest])
+    return out
+
+
 def rolling_max(x: Array, period: int) -> Array:
     """Trailing maximum over ``period`` values (TA-Lib MAX)."""
-    out: Array = np.asarray(
-        maximum_filter1d(x, size=period, origin=(period - 1) // 2, mode="nearest"), dtype=float
-    )
-    out[: period - 1] = np.nan
-    return out
+    return _rolling_extreme(x, period, np.maximum)
 
 
 def rolling_min(x: Array, period: int) -> Array:
     """Trailing minimum over ``period`` values (TA-Lib MIN)."""
-    out: Array = np.asarray(
-        minimum_filter1d(x, size=period, origin=(period - 1) // 2, mode="nearest"), dtype=float
-    )
-    out[: period - 1] = np.nan
-    return out
+    return _rolling_extreme(x, period, np.minimum)
 
 
 def rolling_std(x: Array, period: int, *, mean: Array | None = None) -> Array:
     """Population standard deviation over ``period`` values, TA-Lib's way (E[x^2] - E[x]^2)."""
     mu = rolling_mean(x, period) if mean is None else mean
-    var = rolling_mean(x * x, period) - mu * mu
-    return np.where(var > 0, np.sqrt(np.maximum(var, 0.0)), 0.0) + np.where(np.isnan(mu), np.nan, 0)
+    var = rolling_mean(x * x, period)
+    var -= mu * mu
+    np.maximum(var, 0.0, out=var)  # NaN (warm-up) stays NaN; rounding below zero becomes 0
+    return np.sqrt(var, out=var)
 
 
 def recursive_mean(x: Array, alpha: float, *, seed_start: int, period: int) -> Array:
@@ -119,5 +131,9 @@ def wilder_sum(x: Array, period: int, *, seed_start: int, seed_count: int) -> Ar
 
 def true_range(high: Array, low: Array, close: Array) -> Array:
     """True range; NaN on the first bar (no previous close), as in TA-Lib TRANGE."""
-    prev = np.r_[np.nan, close[:-1]]
-    return np.fmax(high, prev) - np.fmin(low, prev) + np.where(np.isnan(prev), np.nan, 0.0)
+    prev = np.empty_like(close)
+    prev[0] = np.nan
+    prev[1:] = close[:-1]
+    out = np.maximum(high, prev)  # NaN on the first bar propagates
+    out -= np.minimum(low, prev)
+    return out

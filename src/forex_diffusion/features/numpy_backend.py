@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from forex_diffusion.features.hurst import hurst_exponent
 from forex_diffusion.features.kernels import (
@@ -63,8 +62,10 @@ def rsi(close: Array, period: int) -> tuple[Array]:
     gain = recursive_mean(np.maximum(delta, 0.0), 1.0 / period, seed_start=1, period=period)
     loss = recursive_mean(np.maximum(-delta, 0.0), 1.0 / period, seed_start=1, period=period)
     total = gain + loss
+    out = gain * 100.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(is_zero(total), 0.0, 100.0 * gain / total)
+        np.divide(out, total, out=out)
+    out[is_zero(total)] = 0.0  # TA-Lib: no movement at all gives 0
     return (_nan_before(out, period),)
 
 
@@ -172,21 +173,26 @@ def willr(high: Array, low: Array, close: Array, period: int) -> tuple[Array]:
     return (_nan_before(out, period - 1),)
 
 
-def cci(
-    high: Array, low: Array, close: Array, period: int, *, chunk: int = 262_144
-) -> tuple[Array]:
+def cci(high: Array, low: Array, close: Array, period: int) -> tuple[Array]:
     tp = (high + low + close) / 3.0
-    out = np.full(len(tp), np.nan)
-    for start in range(period - 1, len(tp), chunk):  # chunks bound the window matrix's memory
-        stop = min(start + chunk, len(tp))
-        win = sliding_window_view(tp[start - period + 1 : stop], period)
-        avg = win.sum(axis=1) / period
-        dev = np.abs(win - avg[:, None]).sum(axis=1)
-        last = win[:, -1] - avg
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[start:stop] = np.where(
-                (last != 0.0) & (dev != 0.0), last / (0.015 * (dev / period)), 0.0
-            )
+    n = len(tp)
+    out = np.full(n, np.nan)
+    if period > n:
+        return (out,)
+    # loop over the window's offsets (a few), each pass vectorised over all bars
+    m = n - period + 1
+    total = np.zeros(m)
+    for j in range(period):
+        total += tp[j : j + m]
+    avg = total / period
+    dev = np.zeros(m)
+    for j in range(period):
+        dev += np.abs(tp[j : j + m] - avg)
+    last = tp[period - 1 :] - avg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[period - 1 :] = np.where(
+            (last != 0.0) & (dev != 0.0), last / (0.015 * (dev / period)), 0.0
+        )
     return (out,)
 
 
