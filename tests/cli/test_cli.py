@@ -269,3 +269,29 @@ def test_indicators_command(env: dict[str, str]) -> None:
     assert bad.code == 4 and "did you mean 'rsi'" in bad.err
     assert "keltner" in fxd(env, "indicators", "--list").out
     assert fxd(env, "indicators").code == 2
+
+
+def test_patterns_command(env: dict[str, str]) -> None:
+    from forex_diffusion.data import load_sample
+    from forex_diffusion.patterns import PatternRegistry
+
+    assert fxd(env, "demo").code == 0
+    result = fxd(env, "patterns", "EURUSD", "H1", "--last", "5", "--json")
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    expected = PatternRegistry().scan(load_sample()).tail(5)
+    assert [(r["pattern_key"], r["confirm_ts"]) for r in rows] == [
+        (k, t.isoformat())
+        for k, t in zip(expected["pattern_key"], expected["confirm_ts"], strict=True)
+    ]
+    snapshot_before = len(PatternRegistry().scan(load_sample()))
+    again = fxd(env, "patterns", "EURUSD", "H1", "--min-score", "0.6", "-n", "3")
+    assert again.code == 0, again.err
+    assert f"of {snapshot_before:,} pattern events" in " ".join(again.out.split())
+    store = Store(env["FXD_DATABASE_URL"])
+    with store.engine.connect() as conn:
+        count = pd.read_sql_query("SELECT COUNT(*) AS n FROM pattern_events", conn)["n"][0]
+    store.dispose()
+    assert count == snapshot_before  # re-scans replace, never duplicate
+    bad = fxd(env, "patterns", "EURUSD", "H1", "--kinds", "candles")
+    assert bad.code == 4 and "unknown pattern kind" in bad.err

@@ -56,9 +56,10 @@ def _rolling_extreme(x: Array, period: int, op: np.ufunc) -> Array:
     out = np.full(n, np.nan)
     if period > n:
         return out
-    span, acc = 1, x.copy()
+    span, acc = 1, x
     while span * 2 <= period:  # acc[t] = op over x[t - 2*span + 1 .. t]
-        nxt = acc.copy()
+        nxt = np.empty_like(acc)
+        nxt[:span] = acc[:span]
         op(acc[span:], acc[:-span], out=nxt[span:])
         acc, span = nxt, span * 2
     rest = period - span  # window = [t - period + 1, t] = two windows of `span` overlapping

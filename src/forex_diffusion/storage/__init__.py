@@ -1,6 +1,18 @@
 """Storage layer: SQLAlchemy 2.0 ORM, Alembic migrations (one head) and repositories."""
 
 from forex_diffusion.storage.database import Store, default_database_url
-from forex_diffusion.storage.repositories import CandleRepository, SeriesSummary, UpsertResult
+from forex_diffusion.storage.repositories import (
+    CandleRepository,
+    PatternEventRepository,
+    SeriesSummary,
+    UpsertResult,
+)
 
-__all__ = ["CandleRepository", "SeriesSummary", "Store", "UpsertResult", "default_database_url"]
+__all__ = [
+    "CandleRepository",
+    "PatternEventRepository",
+    "SeriesSummary",
+    "Store",
+    "UpsertResult",
+    "default_database_url",
+]

@@ -5,5 +5,6 @@ from forex_diffusion.storage.repositories.candles import (
     SeriesSummary,
     UpsertResult,
 )
+from forex_diffusion.storage.repositories.patterns import PatternEventRepository
 
-__all__ = ["CandleRepository", "SeriesSummary", "UpsertResult"]
+__all__ = ["CandleRepository", "PatternEventRepository", "SeriesSummary", "UpsertResult"]

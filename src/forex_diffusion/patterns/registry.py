@@ -1,0 +1,151 @@
+"""``PatternRegistry``: every detector behind one interface, vectorised or bar by bar.
+
+>>> from forex_diffusion.data import load_sample
+>>> registry = PatternRegistry()
+>>> events = registry.scan(load_sample("EURUSD", "H1"))           # one row per event
+>>> sorted(set(events["kind"]))
+['candle']
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from forex_diffusion.core.errors import ConfigError
+from forex_diffusion.core.events import PatternEvent
+from forex_diffusion.patterns.candle_catalogue import ALIASES, CANDLES
+from forex_diffusion.patterns.vectorized_detectors import (
+    CandleContext,
+    CandleDetector,
+    candle_detectors,
+    events_from_frame,
+    scan_frame,
+    scan_incremental,
+    window_bars,
+)
+
+__all__ = ["KINDS", "Detector", "PatternRegistry"]
+
+KINDS = ("candle", "chart", "harmonic", "wave")
+
+
+class Detector(Protocol):
+    """What every detector offers."""
+
+    key: str
+    kind: str
+
+    def detect(self, candles: pd.DataFrame) -> list[PatternEvent]: ...
+
+
+class PatternRegistry:
+    """All pattern detectors.
+
+    Parameters
+    ----------
+    use_vectorized
+        ``True`` (default): whole-array evaluation, the fast path. ``False``: bar by bar,
+        incrementally, as the live engine sees bars. Both give the same events (tested).
+    """
+
+    def __init__(self, use_vectorized: bool = True) -> None:
+        self.use_vectorized = use_vectorized
+        self._detectors: dict[str, CandleDetector] = {d.key: d for d in candle_detectors()}
+        by_key = {info.key: info for info in CANDLES}
+        self._aliases = {
+            alias: CandleDetector(by_key[base], key=alias, only=only)
+            for alias, (base, only) in ALIASES.items()
+        }
+
+    @staticmethod
+    def _kinds(kinds: Iterable[str] | str | None) -> set[str]:
+        if kinds is None:
+            return set(KINDS)
+        wanted = {kinds} if isinstance(kinds, str) else set(kinds)
+        unknown = wanted - set(KINDS)
+        if unknown:
+            raise ConfigError(
+                f"unknown pattern kind(s) {sorted(unknown)} (known: {', '.join(KINDS)})"
+            )
+        return wanted
+
+    def detectors(self, kinds: Iterable[str] | str | None = None) -> list[CandleDetector]:
+        """Detector objects of the given kinds (all kinds by default), aliases not included."""
+        wanted = self._kinds(kinds)
+        return [d for d in self._detectors.values() if d.kind in wanted]
+
+    def keys(self) -> list[str]:
+        """Detector keys, sorted."""
+        return sorted(self._detectors)
+
+    def aliases(self) -> dict[str, str]:
+        """Alias key -> detector key (``bullish_engulfing`` -> ``engulfing``, bull only)."""
+        return {alias: det.info.key for alias, det in self._aliases.items()}
+
+    def get(self, key: str) -> CandleDetector:
+        """A detector or alias by key; unknown keys get close-match suggestions."""
+        found = self._detectors.get(key) or self._aliases.get(key)
+        if found is None:
+            names = list(self._detectors) + list(self._aliases)
+            close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ConfigError(f"unknown pattern {key!r}{hint} ({len(self._detectors)} detectors)")
+        return found
+
+    def scan(
+        self,
+        candles: pd.DataFrame,
+        kinds: Iterable[str] | str | None = None,
+        since: pd.Timestamp | str | None = None,
+    ) -> pd.DataFrame:
+        """Every event as one row (columns: ``EVENT_COLUMNS``), ordered by confirmation time
+        and then by detector (TA-Lib's order).
+
+        ``since`` keeps events confirmed at or after that time.
+        """
+        detectors = self.detectors(kinds)
+        if self.use_vectorized:
+            events = scan_frame(detectors, CandleContext.from_candles(candles))
+        else:
+            events = scan_incremental(candles, detectors)
+        if since is not None:
+            cutoff = pd.Timestamp(since)
+            cutoff = cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff
+            events = events[events["confirm_ts"] >= cutoff].reset_index(drop=True)
+        return events
+
+    def detect(
+        self, candles: pd.DataFrame, kinds: Iterable[str] | str | None = None
+    ) -> list[PatternEvent]:
+        """:meth:`scan` as ``PatternEvent`` objects."""
+        return events_from_frame(self.scan(candles, kinds))
+
+    def detect_latest(
+        self, candles: pd.DataFrame, kinds: Iterable[str] | str | None = None
+    ) -> list[PatternEvent]:
+        """Only the events confirmed on the last closed bar: what the engine trades.
+
+        TA-Lib runs on the trailing window it needs; ATR and the volume average come from the
+        whole frame, so the events equal those of :meth:`scan` on that bar.
+        """
+        if candles.empty:
+            return []
+        full = CandleContext.from_candles(candles)
+        size = min(window_bars(), len(candles))
+        tail = slice(len(candles) - size, len(candles))
+        ctx = CandleContext(
+            full.open[tail],
+            full.high[tail],
+            full.low[tail],
+            full.close[tail],
+            full.atr[tail],
+            full.volume_ratio[tail],
+            full.index[tail],
+        )
+        found = scan_frame(self.detectors(kinds), ctx, positions=np.array([size - 1]))
+        return events_from_frame(found)

@@ -1,0 +1,458 @@
+"""All 61 TA-Lib candlestick patterns as detectors, vectorised, with a bar-by-bar twin.
+
+TA-Lib computes every pattern; this layer turns its non-zero outputs into events: direction
+(from the sign, see :mod:`candle_catalogue`), a score, a target and an invalidation price, and
+a horizon. One builder serves both modes: the vectorised scan feeds it whole arrays, the
+incremental scanner feeds it the trailing window it keeps bar by bar, with its context (ATR,
+volume average) carried forward by streaming state, as the live engine sees bars.
+
+Score (in [0, 1], a pure function of bars up to the confirmation bar)::
+
+    0.40 * size   + 0.35 * trend   + 0.25 * volume   (+ 0.10 for TA-Lib's +-200 confirmations)
+
+* size: pattern height (highest high - lowest low over its bars) / (2 x ATR14), capped at 1;
+* trend: the 10-bar move before the pattern in ATR units, / 3, capped to [0, 1]: against the
+  pattern's direction for reversal patterns, with it for continuation patterns, 0.5 for
+  indecision patterns;
+* volume: tick volume of the last bar / the mean of the 20 bars before it, / 2, capped at 1
+  (0.5 when the data has no volume).
+
+Target: close +- max(pattern height, 1 ATR) in the pattern's direction; invalidation: the
+pattern's low (bull) or high (bear); horizon: 3 + 2 x bars spanned. Neutral patterns have no
+target or invalidation.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import talib
+from talib import abstract
+
+from forex_diffusion.core.events import PatternEvent
+from forex_diffusion.data.candles import index_ns
+from forex_diffusion.features.kernels import Array, rolling_max, rolling_min
+from forex_diffusion.features.streaming import streaming
+from forex_diffusion.patterns.candle_catalogue import CANDLES, CandleInfo
+from forex_diffusion.patterns.primitives import atr, atr_or_range
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "CandleContext",
+    "CandleDetector",
+    "IncrementalCandleScanner",
+    "assemble",
+    "candle_detectors",
+    "events_from_frame",
+    "scan_incremental",
+    "window_bars",
+]
+
+EVENT_COLUMNS = [
+    "pattern_key",
+    "kind",
+    "direction",
+    "start_ts",
+    "confirm_ts",
+    "state",
+    "score",
+    "scale_atr",
+    "touches",
+    "bars_span",
+    "target_price",
+    "failure_price",
+    "horizon_bars",
+    "talib_value",
+]
+TREND_BARS, VOLUME_BARS = 10, 20
+
+
+@dataclass(frozen=True, slots=True)
+class CandleContext:
+    """Per-bar arrays every candle detector reads (all causal)."""
+
+    open: Array
+    high: Array
+    low: Array
+    close: Array
+    atr: Array  # ATR14, running mean of ranges during warm-up
+    volume_ratio: Array  # volume / mean of the previous 20 bars (1 without history)
+    index: pd.DatetimeIndex
+    _cache: dict[object, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def extreme(self, span: int, *, high: bool) -> Array:
+        """Trailing highest high (or lowest low) over ``span`` bars, cached per span."""
+        key = (span, high)
+        if key not in self._cache:
+            self._cache[key] = rolling_max(self.high, span) if high else rolling_min(self.low, span)
+        return self._cache[key]
+
+    @property
+    def ns(self) -> np.ndarray:
+        """Bar open times as epoch nanoseconds (cached)."""
+        if "ns" not in self._cache:
+            self._cache["ns"] = index_ns(self.index)
+        return self._cache["ns"]
+
+    @classmethod
+    def from_candles(cls, candles: pd.DataFrame) -> CandleContext:
+        o, h, lo, c, v = (
+            candles[k].to_numpy(dtype=np.float64)
+            for k in ("open", "high", "low", "close", "volume")
+        )
+        return cls(
+            o,
+            h,
+            lo,
+            c,
+            atr_or_range(h, lo, atr(candles)),
+            volume_ratio(v),
+            pd.DatetimeIndex(candles.index),
+        )
+
+
+def volume_ratio(volume: Array) -> Array:
+    """``v[t] / mean(v[t-20:t])`` with the history available; 1 where that mean is 0."""
+    n = len(volume)
+    cs = np.r_[0.0, np.cumsum(volume)]
+    t = np.arange(n)
+    lo = np.maximum(t - VOLUME_BARS, 0)
+    count = t - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (cs[t] - cs[lo]) / count
+        ratio = volume / mean
+    return np.where((count > 0) & (mean > 0), ratio, 1.0)
+
+
+@cache
+def window_bars() -> int:
+    """Bars the incremental scanner keeps: the longest TA-Lib lookback plus the trend context."""
+    function = abstract.Function  # type: ignore[attr-defined]  # not in talib's stubs
+    longest = max(function(info.talib_function).lookback for info in CANDLES)
+    return int(longest) + 1 + TREND_BARS + 8
+
+
+class CandleDetector:
+    """One TA-Lib candlestick function as a detector.
+
+    Attributes
+    ----------
+    key, kind, talib_function, span, family
+        ``kind`` is ``"candle"``; ``span`` the bars in the pattern.
+    only
+        ``"bull"``/``"bear"`` for direction-filtered aliases (``bullish_engulfing``), else ``None``.
+    """
+
+    kind = "candle"
+
+    def __init__(self, info: CandleInfo, *, key: str | None = None, only: str | None = None):
+        self.info = info
+        self.key = key or info.key
+        self.talib_function = info.talib_function
+        self.span = info.span
+        self.family = info.family
+        self.only = only
+        self._func = getattr(talib, info.talib_function)
+
+    def __repr__(self) -> str:
+        return f"CandleDetector({self.key!r}, {self.talib_function})"
+
+    def raw(self, ctx: CandleContext) -> np.ndarray:
+        """TA-Lib's output (0, +-100, +-200) per bar."""
+        return np.asarray(self._func(ctx.open, ctx.high, ctx.low, ctx.close))
+
+    def frame(self, ctx: CandleContext) -> pd.DataFrame:
+        """Every event of this detector as a frame (columns ``EVENT_COLUMNS``)."""
+        return scan_frame([self], ctx)
+
+    def detect(self, candles: pd.DataFrame) -> list[PatternEvent]:
+        """Every event in ``candles`` (vectorised)."""
+        return events_from_frame(self.frame(CandleContext.from_candles(candles)))
+
+
+EventArrays = dict[str, np.ndarray]
+_DIRECTIONS = ("bull", "bear", "neutral")
+_FAMILIES = ("reversal", "continuation", "indecision")
+_POLICIES = ("sign", "bull", "bear", "neutral")
+_ONLY = (None, "bull", "bear")
+_FIXED_DIRECTION = np.array([-1, 0, 1, 2], dtype=np.int8)  # by policy; -1: from the sign
+_SIGN = np.array([1.0, -1.0, 0.0])  # by direction code
+_TREND_FACTOR = np.array([-1.0, 1.0, 0.0])  # by family: against, with, none
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """Per-detector attributes as arrays, so events of all detectors compute in one pass."""
+
+    keys: list[str]
+    span: np.ndarray
+    family: np.ndarray
+    policy: np.ndarray
+    only: np.ndarray
+
+    @classmethod
+    def of(cls, detectors: list[CandleDetector]) -> _Table:
+        return cls(
+            keys=[d.key for d in detectors],
+            span=np.array([d.span for d in detectors], dtype=np.int64),
+            family=np.array([_FAMILIES.index(d.family) for d in detectors], dtype=np.int8),
+            policy=np.array([_POLICIES.index(d.info.direction) for d in detectors], dtype=np.int8),
+            only=np.array([_ONLY.index(d.only) for d in detectors], dtype=np.int8),
+        )
+
+
+def scan_arrays(
+    detectors: list[CandleDetector], ctx: CandleContext, *, positions: np.ndarray | None = None
+) -> EventArrays:
+    """Events of ``detectors`` on ``ctx`` (only at ``positions`` if given), as arrays ordered by
+    bar, then detector. One matrix of TA-Lib outputs; one vectorised pass for every field."""
+    table = _Table.of(detectors)
+    rows = None if positions is None else np.asarray(positions, np.int64)
+    found_pos, found_val, found_det = [], [], []
+    for d, detector in enumerate(detectors):
+        raw = detector.raw(ctx)
+        if rows is not None:
+            raw = raw[rows]
+        nz = np.flatnonzero(raw)
+        found_pos.append(nz)
+        found_val.append(raw[nz])
+        found_det.append(np.full(len(nz), d, dtype=np.int64))
+    pos = np.concatenate(found_pos)
+    order = np.argsort(pos, kind="stable")  # bar order; detector order within a bar
+    hits = pos[order] if rows is None else rows[pos[order]]
+    values = np.concatenate(found_val)[order].astype(np.int64)
+    det = np.concatenate(found_det)[order]
+    fixed = _FIXED_DIRECTION[table.policy[det]]
+    direction = np.where(fixed < 0, (values < 0).astype(np.int8), fixed).astype(np.int8)
+    only = table.only[det]
+    keep = (only == 0) | ((only == 1) & (direction == 0)) | ((only == 2) & (direction == 1))
+    if not keep.all():
+        hits, det, values, direction = hits[keep], det[keep], values[keep], direction[keep]
+    first = _event_fields(
+        ctx, table, hits[:_CHUNK], det[:_CHUNK], values[:_CHUNK], direction[:_CHUNK]
+    )
+    if len(hits) <= _CHUNK:
+        return first
+    out = {name: np.empty(len(hits), dtype=arr.dtype) for name, arr in first.items()}
+    for name, arr in first.items():
+        out[name][:_CHUNK] = arr
+    for c in range(_CHUNK, len(hits), _CHUNK):  # write each chunk in place: no concatenation
+        part = _event_fields(
+            ctx,
+            table,
+            hits[c : c + _CHUNK],
+            det[c : c + _CHUNK],
+            values[c : c + _CHUNK],
+            direction[c : c + _CHUNK],
+        )
+        for name, arr in part.items():
+            out[name][c : c + _CHUNK] = arr
+    return out
+
+
+_CHUNK = 1 << 16  # events per pass: the temporaries stay in cache
+
+
+def _event_fields(
+    ctx: CandleContext,
+    table: _Table,
+    hits: np.ndarray,
+    det: np.ndarray,
+    values: np.ndarray,
+    direction: np.ndarray,
+) -> EventArrays:
+    confirmed = np.abs(values) == 200
+    span = table.span[det] + np.where(confirmed, 3, 0)  # +-200: confirmation bars after it
+    start = np.maximum(hits - span + 1, 0)
+    span = hits - start + 1
+    top = _window_extreme(ctx, hits, span, high=True)
+    bottom = _window_extreme(ctx, hits, span, high=False)
+    a = ctx.atr[hits]
+    height = top - bottom
+    sign = _SIGN[direction]
+    before = np.maximum(start - 1, 0)
+    ref = np.maximum(before - TREND_BARS, 0)
+    trend = (ctx.close[before] - ctx.close[ref]) / ctx.atr[before]
+    family = table.family[det]
+    s_trend = np.clip(_TREND_FACTOR[family] * sign * trend / 3.0, 0.0, 1.0)
+    s_trend[family == 2] = 0.5  # indecision: no direction to agree with
+    s_size = np.clip(height / (2.0 * a), 0.0, 1.0)
+    s_vol = np.clip(ctx.volume_ratio[hits] / 2.0, 0.0, 1.0)
+    score = np.clip(0.4 * s_size + 0.35 * s_trend + 0.25 * s_vol + 0.1 * confirmed, 0.0, 1.0)
+    close = ctx.close[hits]
+    neutral = direction == 2
+    ns = ctx.ns
+    return {
+        "detector": det.astype(np.int64),
+        "direction": direction,
+        "start_ns": ns[start],
+        "confirm_ns": ns[hits],
+        "score": score,
+        "scale_atr": height / a,
+        "bars_span": span.astype(np.int64),
+        "target_price": np.where(neutral, np.nan, close + sign * np.maximum(height, a)),
+        "failure_price": np.where(neutral, np.nan, np.where(sign > 0, bottom, top)),
+        "horizon_bars": (3 + 2 * span).astype(np.int64),
+        "talib_value": values,
+    }
+
+
+def assemble(arrays: EventArrays, keys: list[str]) -> pd.DataFrame:
+    """The event frame (columns ``EVENT_COLUMNS``) from :func:`scan_arrays` output."""
+    n = len(arrays["detector"])
+
+    def times(name: str) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(arrays[name].astype("datetime64[ns]")).tz_localize("UTC")
+
+    return pd.DataFrame(
+        {
+            "pattern_key": pd.Categorical.from_codes(arrays["detector"], categories=pd.Index(keys)),
+            "kind": pd.Categorical.from_codes(
+                np.zeros(n, dtype=np.int8), categories=pd.Index(["candle"])
+            ),
+            "direction": pd.Categorical.from_codes(
+                arrays["direction"], categories=pd.Index(list(_DIRECTIONS))
+            ),
+            "start_ts": times("start_ns"),
+            "confirm_ts": times("confirm_ns"),
+            "state": pd.Categorical.from_codes(
+                np.zeros(n, dtype=np.int8), categories=pd.Index(["confirmed"])
+            ),
+            "score": arrays["score"],
+            "scale_atr": arrays["scale_atr"],
+            "touches": pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)),
+            "bars_span": arrays["bars_span"],
+            "target_price": arrays["target_price"],
+            "failure_price": arrays["failure_price"],
+            "horizon_bars": arrays["horizon_bars"],
+            "talib_value": arrays["talib_value"],
+        },
+        columns=EVENT_COLUMNS,
+    )
+
+
+def scan_frame(
+    detectors: list[CandleDetector], ctx: CandleContext, *, positions: np.ndarray | None = None
+) -> pd.DataFrame:
+    """:func:`scan_arrays` then :func:`assemble`."""
+    return assemble(scan_arrays(detectors, ctx, positions=positions), [d.key for d in detectors])
+
+
+def _window_extreme(
+    ctx: CandleContext, ends: np.ndarray, spans: np.ndarray, *, high: bool
+) -> Array:
+    out = np.empty(len(ends))
+    for s in np.flatnonzero(np.bincount(spans)):  # a handful of spans: vectorised per span
+        sel = spans == s
+        out[sel] = ctx.extreme(int(s), high=high)[ends[sel]]
+    return out
+
+
+def events_from_frame(frame: pd.DataFrame) -> list[PatternEvent]:
+    """``PatternEvent`` objects from event rows (NaN prices become ``None``)."""
+    cols: dict[str, list[Any]] = {c: frame[c].tolist() for c in EVENT_COLUMNS}
+    events = []
+    for i in range(len(frame)):
+        start, confirm = pd.Timestamp(cols["start_ts"][i]), pd.Timestamp(cols["confirm_ts"][i])
+        target, failure = float(cols["target_price"][i]), float(cols["failure_price"][i])
+        events.append(
+            PatternEvent(
+                pattern_key=str(cols["pattern_key"][i]),
+                kind=cols["kind"][i],
+                direction=cols["direction"][i],
+                start_ts=start,
+                confirm_ts=confirm,
+                state=cols["state"][i],
+                score=float(cols["score"][i]),
+                scale_atr=float(cols["scale_atr"][i]),
+                touches=None,
+                bars_span=int(cols["bars_span"][i]),
+                target_price=None if np.isnan(target) else target,
+                failure_price=None if np.isnan(failure) else failure,
+                horizon_bars=int(cols["horizon_bars"][i]),
+                overlay={
+                    "type": "box",
+                    "start": start.isoformat(),
+                    "end": confirm.isoformat(),
+                    "talib_value": int(cols["talib_value"][i]),
+                },
+            )
+        )
+    return events
+
+
+def candle_detectors() -> list[CandleDetector]:
+    """The 61 detectors, in TA-Lib's order."""
+    return [CandleDetector(info) for info in CANDLES]
+
+
+class IncrementalCandleScanner:
+    """Evaluates candle detectors bar by bar, keeping only a trailing window and streaming state.
+
+    ``update(bar_time, bar)`` returns the events confirmed on that bar. The ATR (Wilder, with
+    the running mean of ranges as warm-up) and the 20-bar volume mean are carried forward, so
+    each bar costs the same however long the history.
+    """
+
+    def __init__(self, detectors: list[CandleDetector]) -> None:
+        self.detectors = detectors
+        self.size = window_bars()
+        self.bars: deque[tuple[pd.Timestamp, float, float, float, float, float, float]] = deque(
+            maxlen=self.size
+        )
+        self._atr = streaming({"atr": {"period": 14}})
+        self._range_sum, self._count = 0.0, 0
+        self._volumes: deque[float] = deque(maxlen=VOLUME_BARS)
+
+    def update(self, when: pd.Timestamp, bar: Mapping[str, float]) -> EventArrays:
+        """Feed one closed bar; returns the event arrays confirmed on it."""
+        o, h, lo, c, v = (float(bar[k]) for k in ("open", "high", "low", "close", "volume"))
+        self._count += 1
+        self._range_sum += h - lo
+        value = self._atr.update(bar)
+        atr_value = self._range_sum / self._count if np.isnan(value) else value
+        history = list(self._volumes)
+        mean = sum(history) / len(history) if history else 0.0
+        ratio = v / mean if history and mean > 0 else 1.0
+        self._volumes.append(v)
+        self.bars.append((when, o, h, lo, c, atr_value, ratio))
+        cols = list(zip(*self.bars, strict=True))
+        arrays = [np.asarray(col, dtype=np.float64) for col in cols[1:7]]
+        ctx = CandleContext(
+            open=arrays[0],
+            high=arrays[1],
+            low=arrays[2],
+            close=arrays[3],
+            atr=arrays[4],
+            volume_ratio=arrays[5],
+            index=pd.DatetimeIndex(cols[0]),
+        )
+        return scan_arrays(self.detectors, ctx, positions=np.array([len(self.bars) - 1]))
+
+
+def scan_incremental(candles: pd.DataFrame, detectors: list[CandleDetector]) -> pd.DataFrame:
+    """Bar-by-bar evaluation of ``detectors`` over ``candles`` (the live engine's view)."""
+    scanner = IncrementalCandleScanner(detectors)
+    found: list[EventArrays] = []
+    values = {
+        k: candles[k].to_numpy(dtype=np.float64) for k in ("open", "high", "low", "close", "volume")
+    }
+    for i, when in enumerate(pd.DatetimeIndex(candles.index)):
+        arrays = scanner.update(when, {k: float(v[i]) for k, v in values.items()})
+        if len(arrays["detector"]):
+            found.append(arrays)
+    keys = [d.key for d in detectors]
+    if not found:
+        empty = scan_arrays(
+            detectors,
+            CandleContext.from_candles(candles.iloc[:1]),
+            positions=np.array([], dtype=np.int64),
+        )
+        return assemble(empty, keys)
+    return assemble({name: np.concatenate([f[name] for f in found]) for name in found[0]}, keys)

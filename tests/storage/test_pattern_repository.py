@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pandas as pd
+
+from forex_diffusion.data import load_sample
+from forex_diffusion.patterns import PatternRegistry
+from forex_diffusion.storage import PatternEventRepository, Store
+
+
+def test_replace_is_idempotent_and_round_trips(store: Store) -> None:
+    candles = load_sample().iloc[:400]
+    events = PatternRegistry().detect(candles)
+    repo = PatternEventRepository(store)
+    assert repo.replace("EURUSD", "H1", events) == len(events)
+    assert repo.replace("EURUSD", "H1", events) == len(events)  # a re-scan replaces, no dupes
+    stored = repo.load("EURUSD", "H1")
+    assert len(stored) == len(events)
+    first = min(events, key=lambda e: (e.confirm_ts, e.pattern_key))
+    row = stored.iloc[0]
+    assert (row["pattern_key"], row["direction"], row["confirm_ts"]) == (
+        first.pattern_key,
+        first.direction,
+        first.confirm_ts,
+    )
+    assert row["score"] == first.score
+    newest = repo.load("EURUSD", "H1", last=3)
+    assert len(newest) == 3
+    assert newest["confirm_ts"].is_monotonic_increasing
+    assert newest["confirm_ts"].iloc[-1] == max(e.confirm_ts for e in events)
+    assert repo.load("EURUSD", "H1", kinds=["chart"]).empty
+    neutral = stored[stored["direction"] == "neutral"]
+    assert neutral["target_price"].isna().all()
+
+
+def test_runs_are_kept_apart(store: Store) -> None:
+    from forex_diffusion.storage.models import RunRow
+
+    events = PatternRegistry().detect(load_sample().iloc[:200])
+    with store.session() as session:
+        session.add(RunRow(run_id="bt-1", kind="backtest", status="done", config_hash="0" * 64))
+    repo = PatternEventRepository(store)
+    repo.replace("EURUSD", "H1", events)
+    repo.replace("EURUSD", "H1", events[:5], run_id="bt-1")
+    assert len(repo.load("EURUSD", "H1")) == len(events)
+    assert len(repo.load("EURUSD", "H1", run_id="bt-1")) == 5
+    assert isinstance(repo.load("EURUSD", "H1")["confirm_ts"].iloc[0], pd.Timestamp)
