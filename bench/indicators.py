@@ -21,24 +21,10 @@ from synthetic import best_of, candles
 from talipp import indicators as tp
 from talipp.ohlcv import OHLCV
 
-from forex_diffusion.features import calculate_indicators, streaming
+from forex_diffusion.features import calculate_indicators, parse_spec, streaming
+from forex_diffusion.features.consolidated_indicators import INDICATORS
 
-SPECS = [
-    "sma_20",
-    "ema_20",
-    "rsi_14",
-    "atr_14",
-    "macd_12_26_9",
-    "bb_20_2",
-    "stoch_5_3_3",
-    "adx_14",
-    "donchian_20",
-    "keltner_20_10_2",
-    "willr_14",
-    "cci_14",
-    "roc_10",
-    "hurst_100",
-]
+SPECS = [f"{key}_{parse_spec(key)[0].suffix}" for key in INDICATORS]  # defaults
 GOAL = 2.0
 
 TALIPP: dict[str, Callable[[], object]] = {

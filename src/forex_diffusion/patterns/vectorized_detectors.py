@@ -37,7 +37,7 @@ from talib import abstract
 
 from forex_diffusion.core.events import PatternEvent
 from forex_diffusion.data.candles import index_ns
-from forex_diffusion.features.kernels import Array, rolling_max, rolling_min
+from forex_diffusion.features.kernels import Array
 from forex_diffusion.features.streaming import streaming
 from forex_diffusion.patterns.candle_catalogue import CANDLES, CandleInfo
 from forex_diffusion.patterns.primitives import atr, atr_or_range
@@ -86,12 +86,35 @@ class CandleContext:
     index: pd.DatetimeIndex
     _cache: dict[object, np.ndarray] = field(default_factory=dict, repr=False)
 
-    def extreme(self, span: int, *, high: bool) -> Array:
-        """Trailing highest high (or lowest low) over ``span`` bars, cached per span."""
-        key = (span, high)
-        if key not in self._cache:
-            self._cache[key] = rolling_max(self.high, span) if high else rolling_min(self.low, span)
-        return self._cache[key]
+    def extremes(self, max_span: int, *, high: bool) -> np.ndarray:
+        """``out[s - 1, t]``: highest high (lowest low) of bars ``max(0, t-s+1) .. t`` for
+        s = 1 .. max_span, built one span from the last (one pass per span), cached."""
+        key = ("extremes", high)
+        cached = self._cache.get(key)
+        if cached is not None and len(cached) >= max_span:
+            return cached
+        x = self.high if high else self.low
+        op = np.maximum if high else np.minimum
+        out = np.empty((max_span, len(x)))
+        out[0] = x
+        for s in range(2, max_span + 1):
+            head = min(s - 1, len(x))
+            out[s - 1, :head] = out[s - 2, :head]  # truncated windows at the start
+            if head < len(x):
+                op(out[s - 2, head:], x[: len(x) - head], out=out[s - 1, head:])
+        self._cache[key] = out
+        return out
+
+    def per_bar(self, name: str) -> np.ndarray:
+        """Per-bar score inputs, cached: ``trend`` (10-bar move in ATR units) and ``volume``
+        (the volume term, volume ratio / 2 capped at 1)."""
+        if name not in self._cache:
+            if name == "trend":
+                ref = np.maximum(np.arange(len(self.close)) - TREND_BARS, 0)
+                self._cache[name] = (self.close - self.close[ref]) / self.atr
+            else:
+                self._cache[name] = np.clip(self.volume_ratio / 2.0, 0.0, 1.0)
+        return self._cache[name]
 
     @property
     def ns(self) -> np.ndarray:
@@ -214,25 +237,24 @@ def scan_arrays(
     bar, then detector. One matrix of TA-Lib outputs; one vectorised pass for every field."""
     table = _Table.of(detectors)
     rows = None if positions is None else np.asarray(positions, np.int64)
-    found_pos, found_val, found_det = [], [], []
-    for d, detector in enumerate(detectors):
+    found_pos, found_val = [], []
+    for detector in detectors:
         raw = detector.raw(ctx)
         if rows is not None:
             raw = raw[rows]
         nz = np.flatnonzero(raw)
         found_pos.append(nz)
         found_val.append(raw[nz])
-        found_det.append(np.full(len(nz), d, dtype=np.int64))
     pos = np.concatenate(found_pos)
     order = np.argsort(pos, kind="stable")  # bar order; detector order within a bar
     hits = pos[order] if rows is None else rows[pos[order]]
     values = np.concatenate(found_val)[order].astype(np.int64)
-    det = np.concatenate(found_det)[order]
+    det = np.repeat(np.arange(len(detectors)), [len(p) for p in found_pos])[order]
     fixed = _FIXED_DIRECTION[table.policy[det]]
     direction = np.where(fixed < 0, (values < 0).astype(np.int8), fixed).astype(np.int8)
-    only = table.only[det]
-    keep = (only == 0) | ((only == 1) & (direction == 0)) | ((only == 2) & (direction == 1))
-    if not keep.all():
+    if table.only.any():  # direction-filtered aliases keep one side
+        only = table.only[det]
+        keep = (only == 0) | ((only == 1) & (direction == 0)) | ((only == 2) & (direction == 1))
         hits, det, values, direction = hits[keep], det[keep], values[keep], direction[keep]
     first = _event_fields(
         ctx, table, hits[:_CHUNK], det[:_CHUNK], values[:_CHUNK], direction[:_CHUNK]
@@ -271,19 +293,18 @@ def _event_fields(
     span = table.span[det] + np.where(confirmed, 3, 0)  # +-200: confirmation bars after it
     start = np.maximum(hits - span + 1, 0)
     span = hits - start + 1
-    top = _window_extreme(ctx, hits, span, high=True)
-    bottom = _window_extreme(ctx, hits, span, high=False)
+    longest = int(table.span.max()) + 3  # the longest pattern plus a confirmation's 3 bars
+    top = ctx.extremes(longest, high=True)[span - 1, hits]
+    bottom = ctx.extremes(longest, high=False)[span - 1, hits]
     a = ctx.atr[hits]
     height = top - bottom
     sign = _SIGN[direction]
-    before = np.maximum(start - 1, 0)
-    ref = np.maximum(before - TREND_BARS, 0)
-    trend = (ctx.close[before] - ctx.close[ref]) / ctx.atr[before]
+    trend = ctx.per_bar("trend")[np.maximum(start - 1, 0)]  # the move before the first bar
     family = table.family[det]
     s_trend = np.clip(_TREND_FACTOR[family] * sign * trend / 3.0, 0.0, 1.0)
     s_trend[family == 2] = 0.5  # indecision: no direction to agree with
     s_size = np.clip(height / (2.0 * a), 0.0, 1.0)
-    s_vol = np.clip(ctx.volume_ratio[hits] / 2.0, 0.0, 1.0)
+    s_vol = ctx.per_bar("volume")[hits]
     score = np.clip(0.4 * s_size + 0.35 * s_trend + 0.25 * s_vol + 0.1 * confirmed, 0.0, 1.0)
     close = ctx.close[hits]
     neutral = direction == 2
@@ -342,16 +363,6 @@ def scan_frame(
 ) -> pd.DataFrame:
     """:func:`scan_arrays` then :func:`assemble`."""
     return assemble(scan_arrays(detectors, ctx, positions=positions), [d.key for d in detectors])
-
-
-def _window_extreme(
-    ctx: CandleContext, ends: np.ndarray, spans: np.ndarray, *, high: bool
-) -> Array:
-    out = np.empty(len(ends))
-    for s in np.flatnonzero(np.bincount(spans)):  # a handful of spans: vectorised per span
-        sel = spans == s
-        out[sel] = ctx.extreme(int(s), high=high)[ends[sel]]
-    return out
 
 
 def events_from_frame(frame: pd.DataFrame) -> list[PatternEvent]:
