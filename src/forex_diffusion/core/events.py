@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["PatternEvent", "PatternKind", "PatternState"]
+__all__ = ["Forecast", "PatternEvent", "PatternKind", "PatternState"]
 
 PatternKind = Literal["candle", "chart", "harmonic", "wave"]
 PatternState = Literal["forming", "confirmed"]
@@ -83,3 +84,69 @@ class PatternEvent:
                 raise ValueError(f"PatternEvent.{name} must be a tz-aware pandas Timestamp")
         if self.confirm_ts < self.start_ts:
             raise ValueError("PatternEvent.confirm_ts is before start_ts")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Forecast:
+    """A probabilistic price forecast made at ``origin_ts`` (the last bar it saw).
+
+    Attributes
+    ----------
+    symbol, timeframe, model_id
+        What was forecast and by which model.
+    origin_ts
+        The cutoff: open time of the last bar the model saw (tz-aware UTC).
+    origin_price
+        That bar's close, the reference for moves and direction.
+    horizons
+        Bars ahead, ascending (``(1, 4, 12, 24)``).
+    quantile_levels
+        Levels in (0, 1), ascending.
+    quantiles
+        Prices, shape ``(len(horizons), len(quantile_levels))``, non-decreasing along levels.
+    samples
+        Optional sample paths of prices at the horizons, shape ``(n, len(horizons))``.
+    """
+
+    symbol: str
+    timeframe: str
+    origin_ts: pd.Timestamp
+    origin_price: float
+    horizons: tuple[int, ...]
+    quantile_levels: tuple[float, ...]
+    quantiles: np.ndarray
+    model_id: str
+    samples: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        q = np.asarray(self.quantiles, dtype=float)
+        if q.shape != (len(self.horizons), len(self.quantile_levels)):
+            raise ValueError(
+                f"Forecast.quantiles must have shape (horizons, levels) = "
+                f"{(len(self.horizons), len(self.quantile_levels))}, got {q.shape}"
+            )
+        if list(self.horizons) != sorted(set(self.horizons)) or min(self.horizons) < 1:
+            raise ValueError("Forecast.horizons must be distinct positive bar counts, ascending")
+        levels = np.asarray(self.quantile_levels)
+        if (np.diff(levels) <= 0).any() or levels.min() <= 0 or levels.max() >= 1:
+            raise ValueError("Forecast.quantile_levels must be ascending and inside (0, 1)")
+        if not np.isfinite(q).all() or (np.diff(q, axis=1) < 0).any():
+            raise ValueError("Forecast.quantiles must be finite and non-decreasing in the level")
+        if self.origin_ts.tzinfo is None:
+            raise ValueError("Forecast.origin_ts must be tz-aware")
+
+    def quantile(self, q: float, h: int) -> float:
+        """Price quantile ``q`` at horizon ``h`` bars (from the samples when present, else
+        linear interpolation between the stored levels)."""
+        if h not in self.horizons:
+            raise KeyError(f"horizon {h} not in this forecast's horizons {self.horizons}")
+        if not 0.0 < q < 1.0:
+            raise ValueError(f"quantile level must be in (0, 1), got {q}")
+        i = self.horizons.index(h)
+        if self.samples is not None:
+            return float(np.quantile(self.samples[:, i], q))
+        return float(np.interp(q, self.quantile_levels, self.quantiles[i]))
+
+    def median(self, h: int) -> float:
+        """The median price at horizon ``h``."""
+        return self.quantile(0.5, h)

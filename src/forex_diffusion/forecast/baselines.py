@@ -1,0 +1,253 @@
+"""Baseline forecasters behind the Estimator/Predictor interface.
+
+* ``RandomWalkEstimator``: Gaussian random walk, volatility from a causal EWMA;
+* ``GarchEstimator``: GARCH(1,1) with Student-t innovations (fitted with ``arch``), paths
+  simulated from the conditional variance filtered up to the origin;
+* ``BootstrapEstimator``: resampled standardised training returns times the current EWMA
+  volatility (an empirical random walk).
+
+All three have zero drift: FX is close to a random walk, and these are the bar to beat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.signal import lfilter
+
+from forex_diffusion.core.errors import DataError, ModelError
+from forex_diffusion.core.events import Forecast
+from forex_diffusion.forecast.base import (
+    DEFAULT_HORIZONS,
+    Floats,
+    ewma_volatility,
+    log_returns,
+    origin_positions,
+    to_forecast,
+)
+
+__all__ = [
+    "BootstrapEstimator",
+    "GarchEstimator",
+    "RandomWalkEstimator",
+    "baseline_estimators",
+]
+
+_MIN_HISTORY = 2
+
+
+@dataclass
+class _ReturnPredictor:
+    """Shared machinery: per-origin paths of cumulative log returns -> forecasts."""
+
+    model_id: str
+    horizons: tuple[int, ...]
+    symbol: str
+    timeframe: str
+
+    def _paths(
+        self,
+        candles: pd.DataFrame,
+        positions: np.ndarray,
+        num_samples: int,
+        rng: np.random.Generator,
+    ) -> Floats:  # (origins, samples, horizons)
+        raise NotImplementedError  # each baseline draws its own paths
+
+    def predict_batch(
+        self,
+        candles: pd.DataFrame,
+        origins: Sequence[int] | None = None,
+        *,
+        num_samples: int = 100,
+        seed: int | None = 0,
+    ) -> list[Forecast]:
+        positions = origin_positions(candles, origins, min_history=_MIN_HISTORY)
+        rng = np.random.default_rng(seed)
+        paths = self._paths(candles, positions, num_samples, rng)
+        close = candles["close"].to_numpy(float)
+        return [
+            to_forecast(
+                return_paths=paths[i],
+                origin_price=close[p],
+                origin_ts=pd.Timestamp(candles.index[p]),
+                horizons=self.horizons,
+                symbol=self.symbol,
+                timeframe=self.timeframe,
+                model_id=self.model_id,
+            )
+            for i, p in enumerate(positions)
+        ]
+
+    def predict(
+        self, candles: pd.DataFrame, *, num_samples: int = 100, seed: int | None = 0
+    ) -> Forecast:
+        return self.predict_batch(candles, None, num_samples=num_samples, seed=seed)[0]
+
+
+def _cumulate(steps: Floats, horizons: Sequence[int]) -> Floats:
+    """Cumulative sums of per-bar returns (..., max_h) at ``horizons`` -> (..., len(horizons))."""
+    return np.cumsum(steps, axis=-1)[..., np.asarray(horizons) - 1]
+
+
+@dataclass
+class RandomWalkPredictor(_ReturnPredictor):
+    halflife: float = 120.0
+
+    def _paths(
+        self,
+        candles: pd.DataFrame,
+        positions: np.ndarray,
+        num_samples: int,
+        rng: np.random.Generator,
+    ) -> Floats:
+        vol = ewma_volatility(log_returns(candles), halflife=self.halflife)[positions]
+        # whole paths of independent steps, so the horizons of one sample are consistent
+        steps = rng.standard_normal((len(positions), num_samples, max(self.horizons)))
+        return _cumulate(steps * vol[:, None, None], self.horizons)
+
+
+@dataclass
+class RandomWalkEstimator:
+    """Gaussian random walk; volatility: EWMA with ``halflife`` bars (no fitting needed)."""
+
+    horizons: tuple[int, ...] = DEFAULT_HORIZONS
+    halflife: float = 120.0
+    symbol: str = "EURUSD"
+    timeframe: str = "H1"
+
+    def fit(self, candles: pd.DataFrame) -> RandomWalkPredictor:
+        return RandomWalkPredictor(
+            model_id="random_walk",
+            horizons=tuple(self.horizons),
+            symbol=self.symbol,
+            timeframe=self.timeframe,
+            halflife=self.halflife,
+        )
+
+
+@dataclass
+class GarchPredictor(_ReturnPredictor):
+    omega: float = 0.0
+    alpha: float = 0.0
+    beta: float = 0.0
+    nu: float = 8.0
+    scale: float = 100.0
+
+    def _variance(self, returns: Floats) -> Floats:
+        """Conditional variance of the next return, filtered through ``returns`` (scaled)."""
+        r2 = (returns * self.scale) ** 2
+        long_run = self.omega / max(1.0 - self.alpha - self.beta, 1e-6)
+        out, _ = lfilter(
+            [1.0], [1.0, -self.beta], self.omega + self.alpha * r2, zi=[self.beta * long_run]
+        )
+        return np.asarray(out, dtype=np.float64)  # out[t] = var of r[t+1] given r up to t
+
+    def _paths(
+        self,
+        candles: pd.DataFrame,
+        positions: np.ndarray,
+        num_samples: int,
+        rng: np.random.Generator,
+    ) -> Floats:
+        var_next = self._variance(log_returns(candles))[positions]
+        shape = (len(positions), num_samples)
+        var = np.broadcast_to(var_next[:, None], shape).copy()
+        t_scale = np.sqrt((self.nu - 2.0) / self.nu)  # unit-variance Student-t
+        steps = np.empty((*shape, max(self.horizons)))
+        for k in range(steps.shape[-1]):  # a loop over horizon steps, vectorised over paths
+            r = np.sqrt(var) * rng.standard_t(self.nu, size=shape) * t_scale
+            steps[..., k] = r
+            var = self.omega + self.alpha * r * r + self.beta * var
+        return _cumulate(steps / self.scale, self.horizons)
+
+
+@dataclass
+class GarchEstimator:
+    """GARCH(1,1), zero mean, Student-t innovations, fitted by maximum likelihood (``arch``)."""
+
+    horizons: tuple[int, ...] = DEFAULT_HORIZONS
+    symbol: str = "EURUSD"
+    timeframe: str = "H1"
+    scale: float = 100.0  # returns are fitted in percent, as ``arch`` recommends
+
+    def fit(self, candles: pd.DataFrame) -> GarchPredictor:
+        from arch import arch_model  # heavy import, only when fitting
+
+        returns = log_returns(candles)[1:] * self.scale
+        if len(returns) < 100:
+            raise DataError(f"GARCH needs at least 100 returns to fit, got {len(returns)}")
+        result = arch_model(
+            returns, mean="Zero", vol="GARCH", p=1, q=1, dist="t", rescale=False
+        ).fit(disp="off", show_warning=False)
+        params = result.params
+        if result.convergence_flag != 0:
+            raise ModelError(f"GARCH fit did not converge (flag {result.convergence_flag})")
+        return GarchPredictor(
+            model_id="garch_t",
+            horizons=tuple(self.horizons),
+            symbol=self.symbol,
+            timeframe=self.timeframe,
+            omega=float(params["omega"]),
+            alpha=float(params["alpha[1]"]),
+            beta=float(params["beta[1]"]),
+            nu=float(params["nu"]),
+            scale=self.scale,
+        )
+
+
+@dataclass
+class BootstrapPredictor(_ReturnPredictor):
+    halflife: float = 120.0
+    residuals: Floats = field(default_factory=lambda: np.zeros(1))
+
+    def _paths(
+        self,
+        candles: pd.DataFrame,
+        positions: np.ndarray,
+        num_samples: int,
+        rng: np.random.Generator,
+    ) -> Floats:
+        vol = ewma_volatility(log_returns(candles), halflife=self.halflife)[positions]
+        draws = rng.choice(self.residuals, size=(len(positions), num_samples, max(self.horizons)))
+        return _cumulate(draws * vol[:, None, None], self.horizons)
+
+
+@dataclass
+class BootstrapEstimator:
+    """Empirical random walk: training returns standardised by the EWMA volatility known
+    before them, resampled i.i.d. and rescaled by the volatility at the origin."""
+
+    horizons: tuple[int, ...] = DEFAULT_HORIZONS
+    halflife: float = 120.0
+    symbol: str = "EURUSD"
+    timeframe: str = "H1"
+
+    def fit(self, candles: pd.DataFrame) -> BootstrapPredictor:
+        returns = log_returns(candles)
+        vol = ewma_volatility(returns, halflife=self.halflife)
+        residuals = returns[2:] / vol[1:-1]  # r[t] / vol known at t-1
+        if len(residuals) < 50:
+            raise DataError(f"bootstrap needs at least 50 returns, got {len(residuals)}")
+        return BootstrapPredictor(
+            model_id="bootstrap_rw",
+            horizons=tuple(self.horizons),
+            symbol=self.symbol,
+            timeframe=self.timeframe,
+            halflife=self.halflife,
+            residuals=residuals,
+        )
+
+
+def baseline_estimators(
+    *, horizons: tuple[int, ...] = DEFAULT_HORIZONS, symbol: str = "EURUSD", timeframe: str = "H1"
+) -> dict[str, RandomWalkEstimator | GarchEstimator | BootstrapEstimator]:
+    """The three baselines by name, configured alike."""
+    return {
+        "random_walk": RandomWalkEstimator(horizons=horizons, symbol=symbol, timeframe=timeframe),
+        "garch_t": GarchEstimator(horizons=horizons, symbol=symbol, timeframe=timeframe),
+        "bootstrap_rw": BootstrapEstimator(horizons=horizons, symbol=symbol, timeframe=timeframe),
+    }
