@@ -1,0 +1,344 @@
+"""``DiffusionEstimator.fit(candles) -> DiffusionPredictor``: training, sampling, checkpoints.
+
+Training pairs are (context window ending at t, next ``max(horizons)`` returns) for every
+origin t with full context and future. The last ``val_fraction`` of origins (after a purge
+gap of one future length) is the validation set; early stopping watches the validation CRPS of
+the *future* cumulative returns at the forecast horizons, never a reconstruction of the input.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from pydantic import Field, field_validator
+
+from forex_diffusion.core.config import FrozenModel
+from forex_diffusion.core.errors import DataError, ModelError
+from forex_diffusion.core.events import Forecast
+from forex_diffusion.data.candles import index_ns
+from forex_diffusion.forecast.base import DEFAULT_HORIZONS, origin_positions, to_forecast
+from forex_diffusion.forecast.diffusion.network import (
+    Denoiser,
+    cosine_alpha_bar,
+    ddim_sample,
+    training_loss,
+)
+from forex_diffusion.forecast.diffusion.windows import FEATURES, BarFeatures, bar_features
+from forex_diffusion.forecast.metrics import crps_samples
+
+__all__ = ["DiffusionConfig", "DiffusionEstimator", "DiffusionPredictor"]
+
+log = logging.getLogger(__name__)
+CHECKPOINT_VERSION = 1
+ProgressCallback = Callable[[int, float, float], None]
+"""Called after each epoch with (epoch, training loss, validation CRPS)."""
+
+
+class DiffusionConfig(FrozenModel):
+    """Configuration of the diffusion forecaster; the defaults are the demo's."""
+
+    symbol: str = "EURUSD"
+    timeframe: str = "H1"
+    horizons: tuple[int, ...] = DEFAULT_HORIZONS
+    context: int = Field(default=48, ge=4, description="bars of history the model sees")
+    halflife: float = Field(default=120.0, gt=1, description="EWMA volatility half-life, bars")
+    hidden: int = Field(default=256, ge=8)
+    layers: int = Field(default=3, ge=1)
+    context_dim: int = Field(default=128, ge=4)
+    diffusion_steps: int = Field(default=1000, ge=10)
+    sampling_steps: int = Field(default=20, ge=2, description="DDIM steps at prediction time")
+    prediction: Literal["epsilon", "v"] = "v"
+    epochs: int = Field(default=40, ge=1)
+    batch_size: int = Field(default=256, ge=8)
+    learning_rate: float = Field(default=1e-3, gt=0)
+    weight_decay: float = Field(default=1e-4, ge=0)
+    patience: int = Field(default=6, ge=1, description="epochs without validation gain")
+    val_fraction: float = Field(default=0.125, gt=0, lt=0.5)
+    val_origins: int = Field(default=256, ge=8)
+    val_samples: int = Field(default=32, ge=4)
+    seed: int = 0
+
+    @field_validator("horizons")
+    @classmethod
+    def _horizons(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or list(value) != sorted(set(value)) or value[0] < 1:
+            raise ValueError("horizons must be distinct positive bar counts, ascending")
+        return value
+
+    @property
+    def future(self) -> int:
+        """Length of the sampled path: the longest horizon."""
+        return max(self.horizons)
+
+    @property
+    def warmup(self) -> int:
+        """Bars before the first usable origin (features settle, full context)."""
+        return self.context + 24
+
+
+def _data_hash(candles: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    digest.update(index_ns(candles.index).tobytes())
+    digest.update(
+        np.ascontiguousarray(candles[["open", "high", "low", "close"]].to_numpy()).tobytes()
+    )
+    return digest.hexdigest()
+
+
+def _origin_seed(seed: int, when: pd.Timestamp) -> int:
+    return (seed * 1_000_003 + int(when.value // 60_000_000_000)) % (2**63 - 1)
+
+
+class DiffusionPredictor:
+    """A trained diffusion forecaster (see :class:`DiffusionEstimator`)."""
+
+    def __init__(self, *, config: DiffusionConfig, model: Denoiser, meta: dict[str, Any]):
+        self.config = config
+        self.model = model.eval()
+        self.meta = meta
+        self.horizons = tuple(config.horizons)
+        self.model_id = str(meta["model_id"])
+        self._alpha_bar = cosine_alpha_bar(config.diffusion_steps)
+
+    def _sample(
+        self,
+        feats: BarFeatures,
+        positions: np.ndarray,
+        index: pd.DatetimeIndex,
+        num_samples: int,
+        seed: int,
+    ) -> np.ndarray:
+        """Cumulative log-return paths at the horizons: ``(origins, samples, horizons)``."""
+        cfg = self.config
+        out = np.empty((len(positions), num_samples, len(self.horizons)))
+        cols = np.asarray(self.horizons) - 1
+        chunk = max(1, 20_000 // num_samples)
+        for start in range(0, len(positions), chunk):
+            pos = positions[start : start + chunk]
+            context = torch.from_numpy(feats.context(pos, cfg.context))
+            noise = torch.cat(
+                [
+                    torch.randn(
+                        (num_samples, cfg.future),
+                        generator=torch.Generator().manual_seed(_origin_seed(seed, index[p])),
+                    )
+                    for p in pos
+                ]
+            )
+            with torch.no_grad():
+                cond = self.model.encode(context).repeat_interleave(num_samples, dim=0)
+                paths = (
+                    ddim_sample(
+                        self.model,
+                        cond,
+                        self._alpha_bar,
+                        horizon=cfg.future,
+                        steps=cfg.sampling_steps,
+                        prediction=cfg.prediction,
+                        noise=noise,
+                    )
+                    .numpy()
+                    .astype(np.float64)
+                )
+            paths = paths.reshape(len(pos), num_samples, cfg.future) * feats.vol[pos][:, None, None]
+            out[start : start + len(pos)] = np.cumsum(paths, axis=-1)[..., cols]
+        return out
+
+    def predict_batch(
+        self,
+        candles: pd.DataFrame,
+        origins: Sequence[int] | None = None,
+        *,
+        num_samples: int = 100,
+        seed: int | None = 0,
+    ) -> list[Forecast]:
+        """Forecasts at many origins (bar positions) of ``candles``, each using bars <= origin."""
+        positions = origin_positions(candles, origins, min_history=self.config.warmup)
+        feats = bar_features(candles, halflife=self.config.halflife)
+        index = pd.DatetimeIndex(candles.index)
+        paths = self._sample(feats, positions, index, num_samples, seed or 0)
+        close = candles["close"].to_numpy(float)
+        return [
+            to_forecast(
+                return_paths=paths[i],
+                origin_price=close[p],
+                origin_ts=index[p],
+                horizons=self.horizons,
+                symbol=self.config.symbol,
+                timeframe=self.config.timeframe,
+                model_id=self.model_id,
+            )
+            for i, p in enumerate(positions)
+        ]
+
+    def predict(
+        self, candles: pd.DataFrame, *, num_samples: int = 100, seed: int | None = 0
+    ) -> Forecast:
+        """The forecast from the last bar of ``candles``."""
+        return self.predict_batch(candles, None, num_samples=num_samples, seed=seed)[0]
+
+    def save(self, path: str | Path) -> Path:
+        """Write a checkpoint: weights, config, features, horizons, data range and hash."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(
+            {
+                "format": CHECKPOINT_VERSION,
+                "state_dict": self.model.state_dict(),
+                "config": self.config.model_dump(mode="json"),
+                "meta": self.meta,
+            },
+            target,
+        )
+        return target
+
+    @classmethod
+    def load(cls, path: str | Path) -> DiffusionPredictor:
+        """Read a checkpoint written by :meth:`save`; a bad file is a ``ModelError``."""
+        source = Path(path)
+        if not source.is_file():
+            raise ModelError(f"{source}: checkpoint not found")
+        try:
+            blob = torch.load(source, map_location="cpu", weights_only=True)
+            if blob.get("format") != CHECKPOINT_VERSION:
+                raise ModelError(f"{source}: unsupported checkpoint format {blob.get('format')}")
+            config = DiffusionConfig.model_validate(blob["config"])
+            model = _network(config)
+            model.load_state_dict(blob["state_dict"])
+        except ModelError:
+            raise
+        except Exception as exc:  # torch raises many types for a corrupt file
+            raise ModelError(f"{source}: not a forex_diffusion checkpoint ({exc})") from None
+        if tuple(blob["meta"].get("features", ())) != FEATURES:
+            raise ModelError(f"{source}: trained on other features {blob['meta'].get('features')}")
+        return cls(config=config, model=model, meta=blob["meta"])
+
+
+def _network(cfg: DiffusionConfig) -> Denoiser:
+    return Denoiser(
+        horizon=cfg.future,
+        context_len=cfg.context,
+        n_features=len(FEATURES),
+        hidden=cfg.hidden,
+        layers=cfg.layers,
+        context_dim=cfg.context_dim,
+    )
+
+
+class DiffusionEstimator:
+    """Trains the conditional diffusion forecaster (GluonTS-style ``fit -> predictor``)."""
+
+    def __init__(self, config: DiffusionConfig | None = None) -> None:
+        self.config = config or DiffusionConfig()
+
+    def fit(
+        self, candles: pd.DataFrame, *, on_epoch: ProgressCallback | None = None
+    ) -> DiffusionPredictor:
+        """Train on ``candles`` (the last ``val_fraction`` of origins validates)."""
+        cfg = self.config
+        torch.manual_seed(cfg.seed)
+        feats = bar_features(candles, halflife=cfg.halflife)
+        origins = np.arange(cfg.warmup - 1, len(candles) - cfg.future)
+        if len(origins) < 64:
+            raise DataError(
+                f"too few bars to train: {len(candles)} bars give {len(origins)} "
+                f"training windows (context {cfg.context}, future {cfg.future})"
+            )
+        n_val = max(8, int(len(origins) * cfg.val_fraction))
+        val = origins[-n_val:]
+        train = origins[origins <= val[0] - cfg.future]  # purge: no training future in val
+        x_train = torch.from_numpy(feats.future(train, cfg.future))
+        c_train = torch.from_numpy(feats.context(train, cfg.context))
+        rng = np.random.default_rng(cfg.seed)
+        val_pick = np.sort(rng.choice(val, size=min(cfg.val_origins, len(val)), replace=False))
+        c_val = torch.from_numpy(feats.context(val_pick, cfg.context))
+        y_val = np.cumsum(feats.future(val_pick, cfg.future), axis=1)[
+            :, np.asarray(cfg.horizons) - 1
+        ]
+
+        model = _network(cfg)
+        alpha_bar = cosine_alpha_bar(cfg.diffusion_steps)
+        optimiser = torch.optim.AdamW(
+            model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+        )
+        generator = torch.Generator().manual_seed(cfg.seed)
+        best, best_state, stale, history = np.inf, copy.deepcopy(model.state_dict()), 0, []
+        for epoch in range(1, cfg.epochs + 1):
+            model.train()
+            order = torch.randperm(len(train), generator=generator)
+            losses = []
+            for start in range(0, len(train), cfg.batch_size):
+                idx = order[start : start + cfg.batch_size]
+                loss = training_loss(
+                    model,
+                    x_train[idx],
+                    c_train[idx],
+                    alpha_bar,
+                    prediction=cfg.prediction,
+                    generator=generator,
+                )
+                optimiser.zero_grad()
+                loss.backward()  # type: ignore[no-untyped-call]
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimiser.step()
+                losses.append(float(loss.detach()))
+            score = self._validate(model, c_val, y_val, alpha_bar)
+            history.append({"epoch": epoch, "loss": float(np.mean(losses)), "val_crps": score})
+            if on_epoch is not None:
+                on_epoch(epoch, float(np.mean(losses)), score)
+            if score < best - 1e-6:
+                best, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+                if stale >= cfg.patience:
+                    log.info("early stop at epoch %d (best validation CRPS %.4f)", epoch, best)
+                    break
+        model.load_state_dict(best_state)
+        index = pd.DatetimeIndex(candles.index)
+        meta = {
+            "model_id": f"diffusion-{_data_hash(candles)[:12]}-s{cfg.seed}",
+            "features": list(FEATURES),
+            "horizons": list(cfg.horizons),
+            "data_start": index[0].isoformat(),
+            "data_end": index[-1].isoformat(),
+            "data_hash": _data_hash(candles),
+            "train_windows": len(train),
+            "val_windows": len(val),
+            "val_crps": best,
+            "history": history,
+            "scaler": {"kind": "ewma_volatility", "halflife": cfg.halflife},
+        }
+        return DiffusionPredictor(config=cfg, model=model, meta=meta)
+
+    def _validate(
+        self, model: Denoiser, context: torch.Tensor, y: np.ndarray, alpha_bar: torch.Tensor
+    ) -> float:
+        """Mean CRPS of the validation futures (volatility-scaled cumulative returns)."""
+        cfg = self.config
+        model.eval()
+        noise = torch.randn(
+            (len(context) * cfg.val_samples, cfg.future),
+            generator=torch.Generator().manual_seed(cfg.seed + 1),
+        )
+        with torch.no_grad():
+            cond = model.encode(context).repeat_interleave(cfg.val_samples, dim=0)
+            paths = ddim_sample(
+                model,
+                cond,
+                alpha_bar,
+                horizon=cfg.future,
+                steps=cfg.sampling_steps,
+                prediction=cfg.prediction,
+                noise=noise,
+            ).numpy()
+        paths = np.cumsum(paths.reshape(len(context), cfg.val_samples, cfg.future), axis=-1)
+        samples = np.moveaxis(paths[..., np.asarray(cfg.horizons) - 1], 1, 0)
+        return float(crps_samples(samples, y).mean())
