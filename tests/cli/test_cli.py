@@ -295,3 +295,26 @@ def test_patterns_command(env: dict[str, str]) -> None:
     assert count == snapshot_before  # re-scans replace, never duplicate
     bad = fxd(env, "patterns", "EURUSD", "H1", "--kinds", "candles")
     assert bad.code == 4 and "unknown pattern kind" in bad.err
+
+
+def test_train_forecast_evaluate(env: dict[str, str], tmp_path: Path) -> None:
+    assert fxd(env, "demo").code == 0
+    assert fxd(env, "forecast", "EURUSD", "H1").code == 6  # no model yet: a model error
+    model = tmp_path / "model.pt"
+    trained = fxd(
+        env, "train", "EURUSD", "H1", "--epochs", "2", "--horizons", "1,4", "--out", str(model)
+    )
+    assert trained.code == 0, trained.err
+    assert model.is_file()
+    assert "trained diffusion-" in trained.out
+    result = fxd(env, "forecast", "EURUSD", "H1", "--json", "--samples", "50")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["origin"] == "2017-12-29T21:00:00+00:00"
+    assert [q["horizon"] for q in data["quantiles"]] == [1, 4]
+    assert all(q["q05"] <= q["q50"] <= q["q95"] for q in data["quantiles"])
+    table = fxd(env, "evaluate", "EURUSD", "H1", "--epochs", "2", "--step", "48", "--samples", "32")
+    assert table.code == 0, table.err
+    for name in ("diffusion", "random_walk", "garch_t", "bootstrap_rw"):
+        assert name in table.out
+    assert fxd(env, "train", "EURUSD", "H1", "--horizons", "x").code == 4

@@ -44,3 +44,42 @@ def test_runs_are_kept_apart(store: Store) -> None:
     assert len(repo.load("EURUSD", "H1")) == len(events)
     assert len(repo.load("EURUSD", "H1", run_id="bt-1")) == 5
     assert isinstance(repo.load("EURUSD", "H1")["confirm_ts"].iloc[0], pd.Timestamp)
+
+
+def test_trained_model_registry(store: Store) -> None:
+    from forex_diffusion.storage import TrainedModelRepository
+
+    repo = TrainedModelRepository(store)
+    assert repo.latest("EURUSD", "H1") is None
+    for i, end in enumerate((1000, 2000)):
+        repo.register(
+            model_id=f"m{i}",
+            kind="diffusion",
+            symbol="EUR/USD",
+            timeframe="1h",
+            path=f"/tmp/m{i}.pt",
+            config={"epochs": 3},
+            horizons=[1, 4],
+            data_start_ms=0,
+            data_end_ms=end,
+            data_hash="ab" * 32,
+            metrics={"val_crps": 1.5},
+        )
+    latest = repo.latest("EURUSD", "H1")
+    assert latest is not None
+    assert latest["model_id"] in {"m0", "m1"}
+    assert latest["metrics"] == {"val_crps": 1.5}
+    repo.register(
+        model_id="m1",
+        kind="diffusion",
+        symbol="EURUSD",
+        timeframe="H1",
+        path="/tmp/new.pt",
+        config={},
+        horizons=[1],
+        data_start_ms=0,
+        data_end_ms=3,
+        data_hash="cd" * 32,
+        metrics={},
+    )
+    assert repo.latest("EURUSD", "H4") is None

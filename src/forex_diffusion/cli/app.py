@@ -11,7 +11,7 @@ import typer
 from rich.logging import RichHandler
 
 from forex_diffusion import __version__
-from forex_diffusion.cli import data, db, demo, indicators, patterns
+from forex_diffusion.cli import data, db, demo, forecast, indicators, patterns
 from forex_diffusion.cli.context import err_console, state
 from forex_diffusion.cli.errors import report_error
 
@@ -30,6 +30,9 @@ app.add_typer(data.app, name="data")
 app.command("demo")(demo.demo)
 app.command("indicators")(indicators.indicators)
 app.command("patterns")(patterns.patterns)
+app.command("train")(forecast.train)
+app.command("forecast")(forecast.forecast)
+app.command("evaluate")(forecast.evaluate)
 
 
 def _version(value: bool) -> None:

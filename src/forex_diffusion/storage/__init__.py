@@ -5,6 +5,7 @@ from forex_diffusion.storage.repositories import (
     CandleRepository,
     PatternEventRepository,
     SeriesSummary,
+    TrainedModelRepository,
     UpsertResult,
 )
 
@@ -13,6 +14,7 @@ __all__ = [
     "PatternEventRepository",
     "SeriesSummary",
     "Store",
+    "TrainedModelRepository",
     "UpsertResult",
     "default_database_url",
 ]

@@ -5,6 +5,13 @@ from forex_diffusion.storage.repositories.candles import (
     SeriesSummary,
     UpsertResult,
 )
+from forex_diffusion.storage.repositories.models import TrainedModelRepository
 from forex_diffusion.storage.repositories.patterns import PatternEventRepository
 
-__all__ = ["CandleRepository", "PatternEventRepository", "SeriesSummary", "UpsertResult"]
+__all__ = [
+    "CandleRepository",
+    "PatternEventRepository",
+    "SeriesSummary",
+    "TrainedModelRepository",
+    "UpsertResult",
+]

@@ -1,0 +1,257 @@
+"""``fxd train``, ``fxd forecast`` and ``fxd evaluate``: the diffusion forecaster."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from forex_diffusion.cli.context import console, make_progress, state
+from forex_diffusion.core.errors import ConfigError, DataError, ModelError
+from forex_diffusion.core.types import Symbol, Timeframe
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionPredictor
+
+__all__ = ["evaluate", "forecast", "train"]
+
+SymbolArg = Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")]
+TimeframeArg = Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")]
+
+
+def _horizons(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(sorted({int(v) for v in text.split(",") if v.strip()}))
+    except ValueError:
+        raise ConfigError(f"--horizons {text!r}: give bar counts such as 1,4,12,24") from None
+    if not values or values[0] < 1:
+        raise ConfigError(f"--horizons {text!r}: give positive bar counts such as 1,4,12,24")
+    return values
+
+
+def _candles(symbol: Symbol, timeframe: Timeframe) -> pd.DataFrame:
+    from forex_diffusion.storage import CandleRepository
+
+    candles = CandleRepository(state.store()).load(symbol, timeframe)
+    if candles.empty:
+        raise DataError(f"no {symbol} {timeframe.value} candles in the store (see `fxd data list`)")
+    return candles
+
+
+def _fit(candles: pd.DataFrame, config: DiffusionConfig) -> DiffusionPredictor:
+    from forex_diffusion.forecast.diffusion import DiffusionEstimator
+
+    with make_progress() as progress:
+        task = progress.add_task("training", total=config.epochs)
+
+        def on_epoch(epoch: int, loss: float, val: float) -> None:
+            progress.update(
+                task,
+                completed=epoch,
+                description=f"training: loss {loss:.4f}, validation CRPS {val:.4f}",
+            )
+
+        return DiffusionEstimator(config).fit(candles, on_epoch=on_epoch)
+
+
+def train(
+    symbol: SymbolArg,
+    timeframe: TimeframeArg,
+    horizons: Annotated[str, typer.Option(help="Forecast horizons in bars.")] = "1,4,12,24",
+    epochs: Annotated[
+        int, typer.Option(min=1, help="Maximum epochs (early stopping on the validation CRPS).")
+    ] = 40,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Checkpoint path (default: the user data dir's models/).", dir_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Train the diffusion forecaster on the stored bars and register it in the store."""
+    import platformdirs
+
+    from forex_diffusion.forecast.diffusion import DiffusionConfig
+    from forex_diffusion.storage import TrainedModelRepository
+
+    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
+    candles = _candles(sym, tf)
+    config = DiffusionConfig(
+        symbol=sym.name, timeframe=tf.value, horizons=_horizons(horizons), epochs=epochs, seed=seed
+    )
+    predictor = _fit(candles, config)
+    target = out or Path(platformdirs.user_data_dir("forex_diffusion")) / "models" / (
+        f"{predictor.model_id}.pt"
+    )
+    predictor.save(target)
+    meta = predictor.meta
+    TrainedModelRepository(state.store()).register(
+        model_id=predictor.model_id,
+        kind="diffusion",
+        symbol=sym.name,
+        timeframe=tf.value,
+        path=str(target.resolve()),
+        config=config.model_dump(mode="json"),
+        horizons=list(config.horizons),
+        data_start_ms=int(candles.index[0].value // 1_000_000),
+        data_end_ms=int(candles.index[-1].value // 1_000_000),
+        data_hash=meta["data_hash"],
+        metrics={"val_crps": meta["val_crps"], "epochs": len(meta["history"])},
+    )
+    console.print(
+        f"trained {predictor.model_id} on {len(candles):,} {sym} {tf.value} bars "
+        f"({meta['train_windows']:,} training windows, {len(meta['history'])} epochs, "
+        f"validation CRPS {meta['val_crps']:.4f}); saved to {target}",
+        soft_wrap=True,
+    )
+
+
+def forecast(
+    symbol: SymbolArg,
+    timeframe: TimeframeArg,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint (default: the newest model registered for the series)."),
+    ] = None,
+    samples: Annotated[int, typer.Option(min=10, help="Sample paths.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Forecast from the newest stored bar: price quantiles per horizon."""
+    from forex_diffusion.forecast.diffusion import DiffusionPredictor
+    from forex_diffusion.storage import TrainedModelRepository
+
+    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
+    candles = _candles(sym, tf)
+    path = model
+    if path is None:
+        found = TrainedModelRepository(state.store()).latest(sym.name, tf.value)
+        if found is None:
+            raise ModelError(
+                f"no model registered for {sym} {tf.value}: run `fxd train {sym} "
+                f"{tf.value}` or pass --model"
+            )
+        path = Path(found["path"])
+    predictor = DiffusionPredictor.load(path)
+    result = predictor.predict(candles, num_samples=samples, seed=seed)
+    levels = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+    rows = [
+        {"horizon": h, **{f"q{int(q * 100):02d}": result.quantile(q, h) for q in levels}}
+        for h in result.horizons
+    ]
+    if as_json:
+        console.print_json(
+            json.dumps(
+                {
+                    "model_id": result.model_id,
+                    "origin": result.origin_ts.isoformat(),
+                    "origin_price": result.origin_price,
+                    "quantiles": rows,
+                }
+            )
+        )
+        return
+    table = Table(
+        title=f"{sym} {tf.value} forecast from {result.origin_ts:%Y-%m-%d %H:%M} UTC "
+        f"(close {result.origin_price:.5f}), {result.model_id}"
+    )
+    table.add_column("horizon", justify="right")
+    for q in levels:
+        table.add_column(f"q{int(q * 100):02d}", justify="right")
+    for row in rows:
+        table.add_row(str(row["horizon"]), *(f"{row[f'q{int(q * 100):02d}']:.5f}" for q in levels))
+    console.print(table, width=max(console.width, 100))
+
+
+class Protocol(StrEnum):
+    """Evaluation protocols."""
+
+    ROLLING = "rolling"
+
+
+def evaluate(
+    symbol: SymbolArg,
+    timeframe: TimeframeArg,
+    protocol: Annotated[
+        Protocol,
+        typer.Option(help="rolling: fit on the first 80 % of bars, test on the last 20 %."),
+    ] = Protocol.ROLLING,
+    step: Annotated[int, typer.Option(min=1, help="Bars between test origins.")] = 6,
+    epochs: Annotated[int, typer.Option(min=1, help="Diffusion training epochs (max).")] = 40,
+    samples: Annotated[int, typer.Option(min=10, help="Sample paths per forecast.")] = 100,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Diffusion model vs every baseline on held-out bars: CRPS, WQL, interval coverage,
+    direction hit rate and Diebold-Mariano p-values against the random walk."""
+    from forex_diffusion.forecast.baselines import baseline_estimators
+    from forex_diffusion.forecast.diffusion import DiffusionConfig
+    from forex_diffusion.forecast.evaluation import evaluate_forecasts, rolling_split
+
+    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
+    candles = _candles(sym, tf)
+    config = DiffusionConfig(symbol=sym.name, timeframe=tf.value, epochs=epochs, seed=seed)
+    split = rolling_split(len(candles), horizon=config.future, step=step)
+    fit_data = candles.iloc[: split.fit_end]
+    predictors = {"diffusion": _fit(fit_data, config)}
+    for name, estimator in baseline_estimators(
+        horizons=config.horizons, symbol=sym.name, timeframe=tf.value
+    ).items():
+        predictors[name] = estimator.fit(fit_data)  # type: ignore[assignment]
+    with make_progress() as progress:
+        task = progress.add_task("forecasting the test origins", total=len(predictors))
+        table = evaluate_forecasts(
+            candles,
+            predictors,
+            split.origins,
+            num_samples=samples,
+            seed=seed,
+            on_model=lambda name: progress.update(
+                task, advance=1, description=f"forecasting: {name}"
+            ),
+        )
+    if as_json:
+        console.print_json(table.to_json(orient="records", double_precision=10))
+        return
+    out = Table(
+        title=f"{sym} {tf.value}, protocol {protocol.value}: fit on {split.fit_end:,} bars, "
+        f"{len(split.origins)} test origins every {step} bars (CRPS in pips)"
+    )
+    for col in (
+        "model",
+        "h",
+        "CRPS",
+        "WQL",
+        "cov 50",
+        "cov 80",
+        "cov 95",
+        "hit rate",
+        "DM p vs RW",
+        "best",
+    ):
+        out.add_column(col, justify="left" if col == "model" else "right")
+    from forex_diffusion.core.instruments import get_instrument
+
+    pip = get_instrument(sym).pip_size
+    for row in table.sort_values(["horizon", "crps"]).to_dict("records"):
+        p = row["dm_p_vs_rw"]
+        out.add_row(
+            str(row["model"]),
+            str(row["horizon"]),
+            f"{row['crps'] / pip:.3f}",
+            f"{row['wql']:.3e}",
+            f"{row['coverage_50']:.3f}",
+            f"{row['coverage_80']:.3f}",
+            f"{row['coverage_95']:.3f}",
+            f"{row['hit_rate']:.3f}",
+            "-" if p != p else f"{p:.3f}",
+            "yes" if row["best"] else "",
+        )
+    console.print(out, width=max(console.width, 110))
