@@ -21,7 +21,7 @@ from forex_diffusion.core.config import RootConfig, load_config
 if TYPE_CHECKING:
     from forex_diffusion.storage import Store
 
-__all__ = ["CliState", "console", "err_console", "make_progress", "state"]
+__all__ = ["CliState", "console", "err_console", "make_progress", "state", "wide_console"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -57,6 +57,12 @@ class CliState:
 
 
 state = CliState()
+
+
+def wide_console(width: int) -> Console:
+    """A stdout console at least ``width`` columns wide, for tables that must not truncate
+    (when stdout is a pipe, rich assumes 80 columns)."""
+    return Console(highlight=False, width=max(console.width, width))
 
 
 def make_progress() -> Progress:

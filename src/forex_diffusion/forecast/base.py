@@ -47,7 +47,7 @@ class Predictor(Protocol):
     def predict_batch(
         self,
         candles: pd.DataFrame,
-        origins: Sequence[int],
+        origins: Sequence[int] | None = None,
         *,
         num_samples: int = 100,
         seed: int | None = 0,
