@@ -13,16 +13,18 @@ from tests.forecast.test_baselines import gaussian_walk
 def test_conformal_fixes_a_miscalibrated_model() -> None:
     walk = gaussian_walk(5000, vol=1e-3, seed=9)
     # far too long a half-life on a walk whose volatility doubles half way: intervals too narrow
-    walk.loc[walk.index[2500]:, "close"] = walk["close"].iloc[2500] * np.exp(
-        2 * np.log(walk["close"].iloc[2500:] / walk["close"].iloc[2500]))
+    walk.loc[walk.index[2500] :, "close"] = walk["close"].iloc[2500] * np.exp(
+        2 * np.log(walk["close"].iloc[2500:] / walk["close"].iloc[2500])
+    )
     model = RandomWalkEstimator(halflife=100_000.0).fit(walk.iloc[:3000])
     close = walk["close"].to_numpy()
     test = np.arange(4000, 4970, 5)
 
     def cover(predictor: object, h: int) -> float:
         fcs = predictor.predict_batch(walk, test.tolist(), num_samples=200)  # type: ignore[attr-defined]
-        return coverage(close[test + h], [f.quantile(0.1, h) for f in fcs],
-                        [f.quantile(0.9, h) for f in fcs])
+        return coverage(
+            close[test + h], [f.quantile(0.1, h) for f in fcs], [f.quantile(0.9, h) for f in fcs]
+        )
 
     assert cover(model, 4) < 0.7
     calibrated = calibrate(model, walk, list(range(3000, 3970, 3)), level=0.8, num_samples=200)
