@@ -1,9 +1,12 @@
 """``DiffusionEstimator.fit(candles) -> DiffusionPredictor``: training, sampling, checkpoints.
 
 Training pairs are (context window ending at t, next ``max(horizons)`` returns) for every
-origin t with full context and future. The last ``val_fraction`` of origins (after a purge
-gap of one future length) is the validation set; early stopping watches the validation CRPS of
-the *future* cumulative returns at the forecast horizons, never a reconstruction of the input.
+origin t with full context and future. With ``drift="zero"`` (the default) the training
+sample's mean scaled return is subtracted from the targets: a trend over one sample (EURUSD rose
+14 % in 2017) is not a forecast, and a model that learns it loses to the random walk (checked on
+the validation window). The last ``val_fraction`` of origins (after a purge gap of one future
+length) is the validation set; early stopping watches the validation CRPS of the *future*
+cumulative returns at the forecast horizons, never a reconstruction of the input.
 """
 
 from __future__ import annotations
@@ -56,6 +59,11 @@ class DiffusionConfig(FrozenModel):
     diffusion_steps: int = Field(default=1000, ge=10)
     sampling_steps: int = Field(default=20, ge=2, description="DDIM steps at prediction time")
     prediction: Literal["epsilon", "v"] = "v"
+    drift: Literal["zero", "learned"] = Field(
+        default="zero",
+        description="zero: remove the training sample's mean return from the targets (FX "
+        "drift over one sample is not forecastable); learned: keep it",
+    )
     epochs: int = Field(default=40, ge=1)
     batch_size: int = Field(default=256, ge=8)
     learning_rate: float = Field(default=1e-3, gt=0)
@@ -255,7 +263,9 @@ class DiffusionEstimator:
         n_val = max(8, int(len(origins) * cfg.val_fraction))
         val = origins[-n_val:]
         train = origins[origins <= val[0] - cfg.future]  # purge: no training future in val
-        x_train = torch.from_numpy(feats.future(train, cfg.future))
+        future = feats.future(train, cfg.future)
+        drift = float(future.mean()) if cfg.drift == "zero" else 0.0
+        x_train = torch.from_numpy(future - np.float32(drift))
         c_train = torch.from_numpy(feats.context(train, cfg.context))
         rng = np.random.default_rng(cfg.seed)
         val_pick = np.sort(rng.choice(val, size=min(cfg.val_origins, len(val)), replace=False))
@@ -315,6 +325,7 @@ class DiffusionEstimator:
             "val_crps": best,
             "history": history,
             "scaler": {"kind": "ewma_volatility", "halflife": cfg.halflife},
+            "removed_drift": drift,
         }
         return DiffusionPredictor(config=cfg, model=model, meta=meta)
 
