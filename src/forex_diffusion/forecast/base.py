@@ -25,6 +25,7 @@ __all__ = [
     "Estimator",
     "Predictor",
     "ewma_volatility",
+    "forecasts_at",
     "log_returns",
     "origin_positions",
     "to_forecast",
@@ -127,3 +128,31 @@ def to_forecast(
         model_id=model_id,
         samples=prices if keep_samples else None,
     )
+
+
+def forecasts_at(
+    candles: pd.DataFrame,
+    positions: np.ndarray,
+    paths: Floats,
+    *,
+    horizons: Sequence[int],
+    symbol: str,
+    timeframe: str,
+    model_id: str,
+) -> list[Forecast]:
+    """One ``Forecast`` per origin position from paths of shape
+    ``(origins, samples, horizons)`` (cumulative log returns)."""
+    close = candles["close"].to_numpy(float)
+    index = pd.DatetimeIndex(candles.index)
+    return [
+        to_forecast(
+            return_paths=paths[i],
+            origin_price=close[p],
+            origin_ts=index[p],
+            horizons=horizons,
+            symbol=symbol,
+            timeframe=timeframe,
+            model_id=model_id,
+        )
+        for i, p in enumerate(positions)
+    ]

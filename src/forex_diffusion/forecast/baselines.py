@@ -24,9 +24,9 @@ from forex_diffusion.forecast.base import (
     DEFAULT_HORIZONS,
     Floats,
     ewma_volatility,
+    forecasts_at,
     log_returns,
     origin_positions,
-    to_forecast,
 )
 
 __all__ = [
@@ -68,19 +68,15 @@ class _ReturnPredictor:
         positions = origin_positions(candles, origins, min_history=_MIN_HISTORY)
         rng = np.random.default_rng(seed)
         paths = self._paths(candles, positions, num_samples, rng)
-        close = candles["close"].to_numpy(float)
-        return [
-            to_forecast(
-                return_paths=paths[i],
-                origin_price=close[p],
-                origin_ts=pd.Timestamp(candles.index[p]),
-                horizons=self.horizons,
-                symbol=self.symbol,
-                timeframe=self.timeframe,
-                model_id=self.model_id,
-            )
-            for i, p in enumerate(positions)
-        ]
+        return forecasts_at(
+            candles,
+            positions,
+            paths,
+            horizons=self.horizons,
+            symbol=self.symbol,
+            timeframe=self.timeframe,
+            model_id=self.model_id,
+        )
 
     def predict(
         self, candles: pd.DataFrame, *, num_samples: int = 100, seed: int | None = 0

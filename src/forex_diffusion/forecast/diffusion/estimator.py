@@ -27,7 +27,7 @@ from forex_diffusion.core.config import FrozenModel
 from forex_diffusion.core.errors import DataError, ModelError
 from forex_diffusion.core.events import Forecast
 from forex_diffusion.data.candles import index_ns
-from forex_diffusion.forecast.base import DEFAULT_HORIZONS, origin_positions, to_forecast
+from forex_diffusion.forecast.base import DEFAULT_HORIZONS, forecasts_at, origin_positions
 from forex_diffusion.forecast.diffusion.network import (
     Denoiser,
     cosine_alpha_bar,
@@ -173,19 +173,15 @@ class DiffusionPredictor:
         feats = bar_features(candles, halflife=self.config.halflife)
         index = pd.DatetimeIndex(candles.index)
         paths = self._sample(feats, positions, index, num_samples, seed or 0)
-        close = candles["close"].to_numpy(float)
-        return [
-            to_forecast(
-                return_paths=paths[i],
-                origin_price=close[p],
-                origin_ts=index[p],
-                horizons=self.horizons,
-                symbol=self.config.symbol,
-                timeframe=self.config.timeframe,
-                model_id=self.model_id,
-            )
-            for i, p in enumerate(positions)
-        ]
+        return forecasts_at(
+            candles,
+            positions,
+            paths,
+            horizons=self.horizons,
+            symbol=self.config.symbol,
+            timeframe=self.config.timeframe,
+            model_id=self.model_id,
+        )
 
     def predict(
         self, candles: pd.DataFrame, *, num_samples: int = 100, seed: int | None = 0
