@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["Forecast", "PatternEvent", "PatternKind", "PatternState"]
+__all__ = ["Forecast", "FusedSignal", "PatternEvent", "PatternKind", "PatternState"]
 
 PatternKind = Literal["candle", "chart", "harmonic", "wave"]
 PatternState = Literal["forming", "confirmed"]
@@ -150,3 +150,44 @@ class Forecast:
     def median(self, h: int) -> float:
         """The median price at horizon ``h``."""
         return self.quantile(0.5, h)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FusedSignal:
+    """A trade candidate after fusion and the quality gate.
+
+    ``quality`` holds the six dimensions (``pattern_strength``, ``mtf_agreement``,
+    ``regime_confidence``, ``volume_confirmation``, ``sentiment_alignment``,
+    ``correlation_safety``), each in [0, 1], plus ``composite``.
+    """
+
+    signal_id: str
+    source: str
+    symbol: str
+    timeframe: str
+    direction: Literal["bull", "bear"]
+    strength: float
+    quality: Mapping[str, float]
+    regime: str | None
+    entry_price: float
+    target_price: float
+    stop_price: float
+    timestamp: pd.Timestamp
+    valid_until: pd.Timestamp
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("bull", "bear"):
+            raise ValueError(f"FusedSignal.direction must be bull or bear, got {self.direction!r}")
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError(f"FusedSignal.strength must be in [0, 1], got {self.strength}")
+        bad = {k: v for k, v in self.quality.items() if not 0.0 <= v <= 1.0}
+        if bad:
+            raise ValueError(f"FusedSignal.quality values must be in [0, 1]: {bad}")
+        sign = 1 if self.direction == "bull" else -1
+        if sign * (self.target_price - self.entry_price) <= 0:
+            raise ValueError("FusedSignal.target_price is not on the signal's side of the entry")
+        if sign * (self.entry_price - self.stop_price) <= 0:
+            raise ValueError("FusedSignal.stop_price is not against the signal's side of the entry")
+        if self.valid_until <= self.timestamp:
+            raise ValueError("FusedSignal.valid_until must be after its timestamp")
