@@ -10,6 +10,7 @@ specs as :func:`~forex_diffusion.features.consolidated_indicators.calculate_indi
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -88,7 +89,7 @@ class _Extreme:
         return self.items[0][1] if self.count >= self.period else NAN
 
 
-class StreamingIndicator:
+class StreamingIndicator(ABC):
     """Base class: ``update(bar)`` returns the value (a tuple for several outputs)."""
 
     def __init__(self, resolved: ResolvedIndicator) -> None:
@@ -102,8 +103,9 @@ class StreamingIndicator:
         self.values = dict(zip(self.columns, out, strict=True))
         return out[0] if len(out) == 1 else out
 
+    @abstractmethod
     def _step(self, bar: Bar) -> tuple[float, ...]:
-        raise NotImplementedError  # each subclass defines its own step
+        """One bar's outputs, in ``columns`` order."""
 
 
 class _SmaS(StreamingIndicator):

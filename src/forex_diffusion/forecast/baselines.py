@@ -11,6 +11,7 @@ All three have zero drift: FX is close to a random walk, and these are the bar t
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,7 +41,7 @@ _MIN_HISTORY = 2
 
 
 @dataclass
-class _ReturnPredictor:
+class _ReturnPredictor(ABC):
     """Shared machinery: per-origin paths of cumulative log returns -> forecasts."""
 
     model_id: str
@@ -48,14 +49,15 @@ class _ReturnPredictor:
     symbol: str
     timeframe: str
 
+    @abstractmethod
     def _paths(
         self,
         candles: pd.DataFrame,
         positions: np.ndarray,
         num_samples: int,
         rng: np.random.Generator,
-    ) -> Floats:  # (origins, samples, horizons)
-        raise NotImplementedError  # each baseline draws its own paths
+    ) -> Floats:
+        """Cumulative log-return paths, shape ``(origins, samples, horizons)``."""
 
     def predict_batch(
         self,

@@ -57,13 +57,10 @@ class ModelExecutor:
         """Drop the model and free its memory (the CUDA cache too, on a GPU)."""
         self.predictor = None
         gc.collect()
-        try:
-            import torch
+        import torch  # a hard dependency; imported here to keep light callers light
 
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-        except ImportError:  # torch is a dependency; guard only for trimmed environments
-            pass
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
 
     def predict(
         self,
