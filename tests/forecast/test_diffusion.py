@@ -61,6 +61,10 @@ def test_prefix_test_and_seeds(predictor: DiffusionPredictor, candles: pd.DataFr
     np.testing.assert_allclose(alone.samples, batch.samples, rtol=1e-5)
     other_seed = predictor.predict(candles.iloc[: t + 1], num_samples=32, seed=6)
     assert not np.allclose(alone.samples, other_seed.samples)
+    unseeded = [
+        predictor.predict(candles.iloc[: t + 1], num_samples=32, seed=None) for _ in range(2)
+    ]
+    assert not np.allclose(unseeded[0].samples, unseeded[1].samples)
 
 
 def test_save_load_round_trip(

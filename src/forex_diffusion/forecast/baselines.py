@@ -92,8 +92,14 @@ def _cumulate(steps: Floats, horizons: Sequence[int]) -> Floats:
 
 
 @dataclass
-class RandomWalkPredictor(_ReturnPredictor):
+class _VolScaledPredictor(_ReturnPredictor):
+    """Paths of standardised steps times the EWMA volatility at the origin (held constant)."""
+
     halflife: float = 120.0
+
+    @abstractmethod
+    def _standard_steps(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Floats:
+        """Unit-scale per-bar steps of the given shape."""
 
     def _paths(
         self,
@@ -103,9 +109,15 @@ class RandomWalkPredictor(_ReturnPredictor):
         rng: np.random.Generator,
     ) -> Floats:
         vol = ewma_volatility(log_returns(candles), halflife=self.halflife)[positions]
-        # whole paths of independent steps, so the horizons of one sample are consistent
-        steps = rng.standard_normal((len(positions), num_samples, max(self.horizons)))
+        # whole paths of steps, so the horizons of one sample are consistent
+        steps = self._standard_steps(rng, (len(positions), num_samples, max(self.horizons)))
         return _cumulate(steps * vol[:, None, None], self.horizons)
+
+
+@dataclass
+class RandomWalkPredictor(_VolScaledPredictor):
+    def _standard_steps(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Floats:
+        return rng.standard_normal(shape)
 
 
 @dataclass
@@ -198,20 +210,11 @@ class GarchEstimator:
 
 
 @dataclass
-class BootstrapPredictor(_ReturnPredictor):
-    halflife: float = 120.0
+class BootstrapPredictor(_VolScaledPredictor):
     residuals: Floats = field(default_factory=lambda: np.zeros(1))
 
-    def _paths(
-        self,
-        candles: pd.DataFrame,
-        positions: np.ndarray,
-        num_samples: int,
-        rng: np.random.Generator,
-    ) -> Floats:
-        vol = ewma_volatility(log_returns(candles), halflife=self.halflife)[positions]
-        draws = rng.choice(self.residuals, size=(len(positions), num_samples, max(self.horizons)))
-        return _cumulate(draws * vol[:, None, None], self.horizons)
+    def _standard_steps(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Floats:
+        return np.asarray(rng.choice(self.residuals, size=shape), dtype=np.float64)
 
 
 @dataclass

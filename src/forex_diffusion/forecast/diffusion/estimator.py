@@ -172,7 +172,9 @@ class DiffusionPredictor:
         positions = origin_positions(candles, origins, min_history=self.config.warmup)
         feats = bar_features(candles, halflife=self.config.halflife)
         index = pd.DatetimeIndex(candles.index)
-        paths = self._sample(feats, positions, index, num_samples, seed or 0)
+        if seed is None:  # no seed: fresh randomness, as with the baselines
+            seed = int(np.random.default_rng().integers(0, 2**62))
+        paths = self._sample(feats, positions, index, num_samples, seed)
         return forecasts_at(
             candles,
             positions,
