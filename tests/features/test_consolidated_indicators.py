@@ -234,3 +234,18 @@ def test_catalogue_and_backend_info() -> None:
     info = get_backend_info()
     assert info["default"] == "talib"
     assert info["backends"] == ["talib", "numpy"]
+
+
+@pytest.mark.parametrize("backend", ["talib", "numpy"])
+def test_prefix_test_every_indicator(backend: str) -> None:
+    candles = load_sample().iloc[:1200]
+    full = calculate_indicators(candles, SPECS, backend=backend)
+    for t in (30, 250, 1199):
+        prefix = calculate_indicators(candles.iloc[: t + 1], SPECS, backend=backend)
+        np.testing.assert_allclose(
+            prefix.iloc[-1].to_numpy(float),
+            full.iloc[t].to_numpy(float),
+            rtol=1e-9,
+            atol=1e-12,
+            equal_nan=True,
+        )
