@@ -12,11 +12,7 @@ from forex_diffusion.intelligence import (
     QualityDimensions,
     SignalQualityScorer,
 )
-from forex_diffusion.intelligence.signal_quality_scorer import (
-    correlation_safety,
-    sentiment_alignment,
-    volume_confirmation,
-)
+from forex_diffusion.intelligence.signal_quality_scorer import volume_confirmation
 
 BASE = {
     "pattern_strength": 0.8,
@@ -79,18 +75,10 @@ def test_statistics_and_bad_configuration() -> None:
         QualityDimensions(**{**BASE, "mtf_agreement": 1.2})
 
 
-def test_dimension_helpers_by_hand() -> None:
+def test_volume_confirmation_by_hand() -> None:
     assert volume_confirmation(200, 100) == 1.0
     assert volume_confirmation(100, 100) == 0.5
     assert volume_confirmation(50, 0) == 0.5
-    assert sentiment_alignment("bear", 0.7) == 0.7
-    assert sentiment_alignment("bull", 0.7) == pytest.approx(0.3)
-    assert sentiment_alignment("bull", None) == 0.5
-    corr = {("EURUSD", "GBPUSD"): 0.8}
-    assert correlation_safety("bull", "EURUSD", {}, corr) == 1.0
-    assert correlation_safety("bull", "EURUSD", {"GBPUSD": 1}, corr) == pytest.approx(0.2)
-    assert correlation_safety("bull", "EURUSD", {"GBPUSD": -1}, corr) == 1.0  # a hedge
-    assert correlation_safety("bear", "EURUSD", {"EURUSD": -1}, corr) == 0.0
 
 
 def test_confidence_calibrator() -> None:

@@ -89,20 +89,24 @@ class RegimeDetector:
         return self
 
     def predict(self, candles: pd.DataFrame) -> pd.DataFrame:
-        """Per bar: ``regime`` (one of ``REGIMES``, empty during warm-up) and ``confidence``."""
+        """Per bar: ``regime`` (one of ``REGIMES``, empty during warm-up), ``confidence`` (its
+        probability) and ``p_<regime>`` for each of the four regimes."""
         if not hasattr(self, "mixture_"):
             raise DataError("the regime detector is not fitted: call fit() first")
         x = regime_features(candles)
         ok = np.isfinite(x).all(axis=1)
         regime = np.full(len(x), "", dtype=object)
+        probs = np.full((len(x), len(REGIMES)), np.nan)
         confidence = np.full(len(x), np.nan)
         if ok.any():
             post = self.mixture_.predict_proba(x[ok])
-            by_regime = np.column_stack([post[:, self.names_ == r].sum(axis=1) for r in REGIMES])
-            best = by_regime.argmax(axis=1)
-            regime[ok] = np.asarray(REGIMES, dtype=object)[best]
-            confidence[ok] = by_regime[np.arange(len(best)), best]
-        return pd.DataFrame({"regime": regime, "confidence": confidence}, index=candles.index)
+            probs[ok] = np.column_stack([post[:, self.names_ == r].sum(axis=1) for r in REGIMES])
+            regime[ok] = np.asarray(REGIMES, dtype=object)[probs[ok].argmax(axis=1)]
+            confidence[ok] = probs[ok].max(axis=1)
+        frame = pd.DataFrame({"regime": regime, "confidence": confidence}, index=candles.index)
+        for i, name in enumerate(REGIMES):
+            frame[f"p_{name}"] = probs[:, i]
+        return frame
 
     def current(self, candles: pd.DataFrame) -> tuple[str, float]:
         """The regime of the last bar and its probability (the ``regime_confidence``)."""

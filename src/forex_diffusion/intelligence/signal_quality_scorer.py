@@ -5,7 +5,7 @@ Dimensions (each in [0, 1], computed from data by the stages that know it):
 ``mtf_agreement``, ``regime_confidence``, ``volume_confirmation``, ``sentiment_alignment``
 (0.5 without a feed) and ``correlation_safety``. Default weights 0.25/0.20/0.20/0.15/0.10/0.10
 and threshold 0.65; both can be overridden per regime. Helpers here compute the dimensions that
-need nothing but numbers (volume, sentiment, correlation).
+need nothing but numbers (volume here; sentiment and correlation in their own modules).
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ __all__ = [
     "QualityDimensions",
     "QualityScore",
     "SignalQualityScorer",
-    "correlation_safety",
-    "sentiment_alignment",
     "volume_confirmation",
 ]
 
@@ -153,33 +151,3 @@ def volume_confirmation(volume: float, average: float) -> float:
     if average <= 0 or volume != volume:
         return 0.5
     return float(np.clip(0.5 * volume / average, 0.0, 1.0))
-
-
-def sentiment_alignment(direction: str, long_share: float | None) -> float:
-    """Contrarian agreement with retail positioning: with 70 % of retail long, a bear signal
-    scores 0.7 and a bull signal 0.3; no feed gives 0.5."""
-    if long_share is None:
-        return 0.5
-    if not 0.0 <= long_share <= 1.0:
-        raise ConfigError(f"retail long share must be in [0, 1], got {long_share}")
-    return float(long_share if direction == "bear" else 1.0 - long_share)
-
-
-def correlation_safety(
-    direction: str,
-    symbol: str,
-    open_positions: Mapping[str, int],
-    correlations: Mapping[tuple[str, str], float],
-) -> float:
-    """1 minus the correlated exposure a new position would add: for each open position
-    (symbol -> +1 long / -1 short), the correlation of returns times the product of the
-    directions; positive overlaps add exposure, hedges do not; capped to [0, 1]."""
-    sign = 1 if direction == "bull" else -1
-    exposure = 0.0
-    for other, side in open_positions.items():
-        if other == symbol:
-            exposure += 1.0 if side == sign else 0.0
-            continue
-        rho = correlations.get((symbol, other), correlations.get((other, symbol), 0.0))
-        exposure += max(0.0, rho * side * sign)
-    return float(np.clip(1.0 - exposure, 0.0, 1.0))

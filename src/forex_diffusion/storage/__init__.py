@@ -3,7 +3,9 @@
 from forex_diffusion.storage.database import Store, default_database_url
 from forex_diffusion.storage.repositories import (
     CandleRepository,
+    FusedSignalRepository,
     PatternEventRepository,
+    RunRepository,
     SeriesSummary,
     TrainedModelRepository,
     UpsertResult,
@@ -11,7 +13,9 @@ from forex_diffusion.storage.repositories import (
 
 __all__ = [
     "CandleRepository",
+    "FusedSignalRepository",
     "PatternEventRepository",
+    "RunRepository",
     "SeriesSummary",
     "Store",
     "TrainedModelRepository",

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forex_diffusion.storage.models.base import Base, IdPk, now_ms
+from forex_diffusion.storage.models.base import Base, now_ms
 
 __all__ = ["ParameterAdaptationRow", "RunRow", "TrainedModelRow"]
 
@@ -57,7 +57,7 @@ class ParameterAdaptationRow(Base):
     __tablename__ = "parameter_adaptations"
     __table_args__ = (Index("ix_parameter_adaptations_scope", "symbol", "timeframe", "ts"),)
 
-    id: Mapped[IdPk]
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, doc="uuid4 hex")
     run_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("runs.run_id"))
     ts: Mapped[int]
     symbol: Mapped[str | None] = mapped_column(String(16))
@@ -66,6 +66,7 @@ class ParameterAdaptationRow(Base):
     parameter_name: Mapped[str] = mapped_column(String(64))
     old_value: Mapped[float | None]
     new_value: Mapped[float]
+    status: Mapped[str] = mapped_column(String(16), doc="deployed, rolled_back or rejected")
     reason: Mapped[str | None] = mapped_column(Text)
     params_metadata: Mapped[dict[str, Any] | None]
     created_at: Mapped[int] = mapped_column(default=now_ms)

@@ -7,10 +7,14 @@ from forex_diffusion.storage.repositories.candles import (
 )
 from forex_diffusion.storage.repositories.models import TrainedModelRepository
 from forex_diffusion.storage.repositories.patterns import PatternEventRepository
+from forex_diffusion.storage.repositories.runs import RunRepository
+from forex_diffusion.storage.repositories.signals import FusedSignalRepository
 
 __all__ = [
     "CandleRepository",
+    "FusedSignalRepository",
     "PatternEventRepository",
+    "RunRepository",
     "SeriesSummary",
     "TrainedModelRepository",
     "UpsertResult",
