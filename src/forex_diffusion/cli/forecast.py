@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionPredictor
 
-__all__ = ["evaluate", "forecast", "train"]
+__all__ = ["evaluate", "fit_diffusion", "forecast", "train"]
 
 SymbolArg = Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")]
 TimeframeArg = Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")]
@@ -45,7 +45,7 @@ def _candles(symbol: Symbol, timeframe: Timeframe) -> pd.DataFrame:
     return candles
 
 
-def _fit(candles: pd.DataFrame, config: DiffusionConfig) -> DiffusionPredictor:
+def fit_diffusion(candles: pd.DataFrame, config: DiffusionConfig) -> DiffusionPredictor:
     from forex_diffusion.forecast.diffusion import DiffusionEstimator
 
     with make_progress() as progress:
@@ -87,7 +87,7 @@ def train(
     config = DiffusionConfig(
         symbol=sym.name, timeframe=tf.value, horizons=_horizons(horizons), epochs=epochs, seed=seed
     )
-    predictor = _fit(candles, config)
+    predictor = fit_diffusion(candles, config)
     target = out or Path(platformdirs.user_data_dir("forex_diffusion")) / "models" / (
         f"{predictor.model_id}.pt"
     )
@@ -225,7 +225,7 @@ def evaluate(
     config = DiffusionConfig(symbol=sym.name, timeframe=tf.value, epochs=epochs, seed=seed)
     split = rolling_split(len(candles), horizon=config.future, step=step)
     fit_data = candles.iloc[: split.fit_end]
-    predictors = {"diffusion": _fit(fit_data, config)}
+    predictors = {"diffusion": fit_diffusion(fit_data, config)}
     if conformal:
         from forex_diffusion.forecast.conformal import calibrate
 

@@ -30,6 +30,7 @@ __all__ = [
     "ENV_PREFIX",
     "FrozenModel",
     "RootConfig",
+    "SignalsConfig",
     "StorageConfig",
     "config_hash",
     "default_config_path",
@@ -59,10 +60,35 @@ class StorageConfig(FrozenModel):
     echo: bool = Field(default=False, description="log every SQL statement")
 
 
+class SignalsConfig(FrozenModel):
+    """The fusion of sources into signals and the quality gate (``[signals]``)."""
+
+    threshold: float = Field(default=0.65, ge=0.0, le=1.0, description="composite to pass")
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="overrides of the six dimension weights"
+    )
+    regime_thresholds: dict[str, float] = Field(
+        default_factory=dict, description="threshold per regime (trending_up, ranging, ...)"
+    )
+    max_per_regime: int = Field(default=3, ge=1, description="signals selected per regime and bar")
+    agreement_weight: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="weight of agreeing/opposing sources"
+    )
+    forecast_horizon: int | None = Field(
+        default=None, ge=1, description="horizon a forecast signals on (default: its longest)"
+    )
+    spread_pips: float = Field(default=1.0, ge=0.0, description="spread a signal must clear")
+    fit_fraction: float = Field(
+        default=0.5, gt=0.0, lt=1.0, description="share of bars a signal study fits on"
+    )
+    sentiment_file: str | None = Field(default=None, description="retail sentiment CSV feed")
+
+
 class RootConfig(FrozenModel):
     """The root config shared by every component."""
 
     storage: StorageConfig = StorageConfig()
+    signals: SignalsConfig = SignalsConfig()
 
 
 def default_config_path() -> Path:

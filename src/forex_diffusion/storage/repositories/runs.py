@@ -16,7 +16,7 @@ __all__ = ["RunRepository"]
 
 
 def _as_dict(row: RunRow) -> dict[str, Any]:
-    return {c.name: getattr(row, c.key) for c in RunRow.__mapper__.column_attrs}
+    return {attr.key: getattr(row, attr.key) for attr in RunRow.__mapper__.column_attrs}
 
 
 class RunRepository:

@@ -1,0 +1,161 @@
+"""A signal study on a stored series: fit on the first part, decide on every later bar.
+
+The bars before ``fit_end`` fit the regime detector and calibrate the pattern scores against
+the outcomes of patterns whose expiry also lies before ``fit_end``; the forecaster (if any) must
+have been trained on those bars too. From ``fit_end`` on, every bar's patterns and forecast go
+through :class:`UnifiedSignalFusion` exactly as in live trading (context from bars up to the
+bar only), and every decision is kept, so the passed and the rejected signals can be compared
+out of sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forex_diffusion.core.errors import DataError
+from forex_diffusion.core.events import Forecast, PatternEvent
+from forex_diffusion.core.types import Timeframe
+from forex_diffusion.intelligence.candidates import signal_from_pattern
+from forex_diffusion.intelligence.confidence_calibrator import PatternCalibration
+from forex_diffusion.intelligence.market_context import ContextBuilder
+from forex_diffusion.intelligence.outcomes import signal_outcomes
+from forex_diffusion.intelligence.regime import RegimeDetector
+from forex_diffusion.intelligence.sentiment import SentimentFeed
+from forex_diffusion.intelligence.unified_signal_fusion import SignalDecision, UnifiedSignalFusion
+from forex_diffusion.patterns.registry import PatternRegistry
+from forex_diffusion.patterns.vectorized_detectors import events_from_frame
+
+__all__ = ["SignalStudy", "calibrate_patterns", "run_signal_study"]
+
+MIN_FIT_BARS = 1000
+
+
+@dataclass(frozen=True)
+class SignalStudy:
+    """The decisions of a study and what it was fitted on."""
+
+    decisions: list[SignalDecision]
+    fit_end: pd.Timestamp
+    calibration: PatternCalibration
+    regime: RegimeDetector
+
+
+def _pattern_events(candles: pd.DataFrame) -> tuple[list[PatternEvent], np.ndarray]:
+    frame = PatternRegistry().scan(candles)
+    frame = frame[frame["direction"] != "neutral"].reset_index(drop=True)
+    positions = pd.DatetimeIndex(candles.index).get_indexer(pd.DatetimeIndex(frame["confirm_ts"]))
+    return events_from_frame(frame), positions
+
+
+def calibrate_patterns(
+    candles: pd.DataFrame,
+    events: Sequence[PatternEvent],
+    positions: np.ndarray,
+    *,
+    context: pd.DataFrame,
+    fit_end: int,
+    spread: float,
+    bar: pd.Timedelta,
+) -> PatternCalibration:
+    """Calibrate raw pattern scores on the events whose outcome is known before ``fit_end``
+    (``context``: the :meth:`ContextBuilder.frame` of the candles, for entry and ATR)."""
+    cutoff = candles.index[fit_end - 1]
+    close, atr = context["close"].to_numpy(float), context["atr"].to_numpy(float)
+    rows = []
+    for event, p in zip(events, positions, strict=True):
+        if p >= fit_end or not np.isfinite(atr[p]):
+            continue
+        c = signal_from_pattern(
+            event, entry_price=close[p], atr=atr[p], bar=bar, strength=event.score
+        )
+        if c is not None and c.valid_until <= cutoff:
+            rows.append(c)
+    if not rows:
+        return PatternCalibration()
+    out = signal_outcomes(
+        candles.iloc[:fit_end],
+        decided_at=pd.DatetimeIndex([c.timestamp for c in rows]),
+        direction=np.array([c.direction for c in rows]),
+        entry=np.array([c.entry_price for c in rows]),
+        target=np.array([c.target_price for c in rows]),
+        stop=np.array([c.stop_price for c in rows]),
+        valid_until=pd.DatetimeIndex([c.valid_until for c in rows]),
+        spread=spread,
+    )
+    return PatternCalibration().fit(
+        [c.detail for c in rows],
+        [float(c.metadata["raw_score"]) for c in rows],
+        out["direction_hit"].to_numpy(),
+    )
+
+
+def run_signal_study(
+    candles: pd.DataFrame,
+    *,
+    symbol: str,
+    timeframe: str,
+    fit_fraction: float = 0.5,
+    forecaster: Callable[[pd.DataFrame, Sequence[int]], list[Forecast]] | None = None,
+    sentiment: SentimentFeed | None = None,
+    spread_pips: float = 1.0,
+    fusion: UnifiedSignalFusion | None = None,
+    on_bar: Callable[[int, int], None] | None = None,
+) -> SignalStudy:
+    """Fit on the first ``fit_fraction`` of the bars, then decide on every later bar.
+
+    ``forecaster(candles, positions)`` returns one forecast per position (made from bars up to
+    it); it must not have been trained on bars after the fit span.
+    """
+    n = len(candles)
+    fit_end = int(n * fit_fraction)
+    if fit_end < MIN_FIT_BARS or n - fit_end < 100:
+        raise DataError(
+            f"a signal study needs at least {MIN_FIT_BARS} fit bars and 100 test bars; "
+            f"{n} bars with fit fraction {fit_fraction} give {fit_end} and {n - fit_end}"
+        )
+    regime = RegimeDetector().fit(candles.iloc[:fit_end])
+    builder = ContextBuilder(
+        symbol=symbol,
+        timeframe=timeframe,
+        regime=regime,
+        sentiment=sentiment,
+        spread_pips=spread_pips,
+    )
+    context = builder.frame(candles)
+    events, positions = _pattern_events(candles)
+    calibration = calibrate_patterns(
+        candles,
+        events,
+        positions,
+        context=context,
+        fit_end=fit_end,
+        spread=builder.spread,
+        bar=pd.Timedelta(Timeframe.parse(timeframe).delta),
+    )
+    fusion = fusion or UnifiedSignalFusion()
+    fusion.calibration = calibration
+    by_bar: dict[int, list[PatternEvent]] = {}
+    for event, p in zip(events, positions, strict=True):
+        if p >= fit_end:
+            by_bar.setdefault(int(p), []).append(event)
+    test = list(range(fit_end, n))
+    forecasts: dict[int, Forecast] = {}
+    if forecaster is not None:
+        forecasts = dict(zip(test, forecaster(candles, test), strict=True))
+    decisions: list[SignalDecision] = []
+    for k, p in enumerate(test):
+        if not np.isfinite(context["atr"].iloc[p]):
+            continue
+        bar_context = builder.at(context, p)
+        made = forecasts.get(p)
+        fusion.fuse_signals(
+            bar_context, patterns=by_bar.get(p, []), forecasts=[made] if made else []
+        )
+        decisions.extend(fusion.last_decisions)
+        if on_bar is not None:
+            on_bar(k + 1, len(test))
+    return SignalStudy(decisions, pd.Timestamp(candles.index[fit_end]), calibration, regime)
