@@ -91,6 +91,9 @@ COMMANDS = [
     ["data", "show"],
     ["data", "resample"],
     ["demo"],
+    ["signals"],
+    ["signals", "generate"],
+    ["signals", "stats"],
 ]
 
 
@@ -318,3 +321,76 @@ def test_train_forecast_evaluate(env: dict[str, str], tmp_path: Path) -> None:
     for name in ("diffusion", "random_walk", "garch_t", "bootstrap_rw"):
         assert name in table.out
     assert fxd(env, "train", "EURUSD", "H1", "--horizons", "x").code == 4
+
+
+def test_signals_generate_and_stats(env: dict[str, str], tmp_path: Path) -> None:
+    assert fxd(env, "demo").code == 0
+    missing = fxd(env, "signals", "stats", "EURUSD", "H1")
+    assert missing.code == 3 and "fxd signals generate EURUSD H1" in missing.err
+    feed = tmp_path / "sentiment.csv"
+    feed.write_text(
+        "time,symbol,long_pct\n"
+        + "".join(
+            f"2017-{m:02d}-{d:02d}T12:00:00Z,EURUSD,{30 + (d * 7) % 45}\n"
+            for m in range(7, 13)
+            for d in range(1, 29)
+        )
+    )
+    made = fxd(
+        env,
+        "signals",
+        "generate",
+        "EURUSD",
+        "H1",
+        "--forecaster",
+        "bootstrap",
+        "--sentiment",
+        str(feed),
+        "--run",
+        "study1",
+    )
+    assert made.code == 0, made.err
+    assert "run study1:" in made.out
+    result = fxd(env, "signals", "stats", "EURUSD", "H1", "--json")
+    assert result.code == 0, result.err
+    stats = json.loads(result.out)
+    assert stats["run_id"] == "study1"
+    assert set(stats["dimensions"]) >= {
+        "pattern_strength",
+        "mtf_agreement",
+        "regime_confidence",
+        "volume_confirmation",
+        "sentiment_alignment",
+        "correlation_safety",
+        "composite",
+    }
+    moving = {k for k, d in stats["dimensions"].items() if d["std"] > 0}
+    assert moving >= {
+        "pattern_strength",
+        "mtf_agreement",
+        "regime_confidence",
+        "volume_confirmation",
+        "sentiment_alignment",
+    }
+    assert set(stats["pass_rate_by_source"]) == {"forecast", "pattern"}
+    assert all(0 < rate < 1 for rate in stats["pass_rate_by_source"].values())
+    assert {"passed", "rejected"} <= set(stats["hit_rates"])
+    assert stats["hit_rates"]["passed"]["resolved"] > 100
+    table = fxd(env, "signals", "stats", "EURUSD", "H1", "--run", "study1")
+    assert table.code == 0 and "passed - rejected hit rate" in table.out
+    bad = fxd(env, "signals", "stats", "EURUSD", "H1", "--run", "nope")
+    assert bad.code == 3 and "no signals run 'nope'" in bad.err
+    bad_feed = tmp_path / "bad.csv"
+    bad_feed.write_text("time,symbol,long_pct\n2017-07-01,EURUSD,150\n")
+    broken = fxd(
+        env,
+        "signals",
+        "generate",
+        "EURUSD",
+        "H1",
+        "--forecaster",
+        "none",
+        "--sentiment",
+        str(bad_feed),
+    )
+    assert broken.code == 3 and "line 2, column 'long_pct'" in broken.err

@@ -16,9 +16,10 @@ Proposals (:meth:`AdaptiveParameterSystem.propose`), each a single-parameter cha
 Validation (:meth:`AdaptiveParameterSystem.validate`): the recent signals and candles are
 replayed (:func:`~forex_diffusion.intelligence.signal_replay.replay_signals`) with the current
 and the proposed value. A proposal that trades exactly the same way is ``rejected`` (it would
-change nothing); one whose replay is worse (lower total P&L) is ``rejected``; otherwise it is
-``deployed``. After ``review_trades`` more closed trades a deployed change whose live P&L per
-trade is below the one before it is ``rolled_back``. Every step is stored in
+change nothing); one whose replay is worse (lower total P&L) is ``rejected``; of the rest, the
+one with the best replay is ``deployed`` (one change per round, so each can be judged alone)
+and the others are ``rejected`` as outdone. After ``review_trades`` more closed trades, a
+deployed change whose live P&L per trade is below the one before it is ``rolled_back``. Every step is stored in
 ``parameter_adaptations`` through :class:`ParameterAdaptationDB` (uuid ids, the evidence in
 ``params_metadata``).
 """
@@ -307,15 +308,23 @@ class AdaptiveParameterSystem:
         recent = pnl[-self.window :]
         reasons = None if exit_reasons is None else list(exit_reasons)[-self.window :]
         perf = performance(recent, reasons)
+        validated = []
         for proposal in self.propose(perf):
             status, evidence = self.validate(proposal, signals, candles)
             evidence["performance"] = _perf_dict(perf)
+            validated.append((proposal, status, evidence))
+        deployable = [v for v in validated if v[1] == "deployed"]
+        best = max(deployable, key=lambda v: v[2]["after"]["total_pips"], default=None)
+        for proposal, status, evidence in validated:
+            if status == "deployed" and best is not None and proposal is not best[0]:
+                status = "rejected"
+                evidence["verdict"] = "valid, but another proposal replayed better"
             self._store(proposal, status, evidence, ts)
-            if status == "deployed":
-                before = float(recent.mean()) if len(recent) else 0.0
-                self._deployed.append((proposal, before, len(pnl)))
-                self.params = self.params.replace(proposal.parameter, proposal.new_value)
-                break  # one change at a time, so each can be judged on its own
+        if best is not None:
+            proposal = best[0]
+            before = float(recent.mean()) if len(recent) else 0.0
+            self._deployed.append((proposal, before, len(pnl)))
+            self.params = self.params.replace(proposal.parameter, proposal.new_value)
         return self.log[start:]
 
     def _review(self, pnl: np.ndarray, ts: pd.Timestamp) -> None:

@@ -17,6 +17,7 @@ no edge), entry, target, stop and an expiry. Two built-in converters:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -63,6 +64,9 @@ class Candidate:
             raise ValueError(f"Candidate.direction must be bull or bear, got {self.direction!r}")
         if not 0.0 <= self.strength <= 1.0:
             raise ValueError(f"Candidate.strength must be in [0, 1], got {self.strength}")
+        prices = (self.entry_price, self.target_price, self.stop_price)
+        if not all(math.isfinite(p) for p in prices):
+            raise ValueError(f"Candidate from {self.source}: prices must be finite, got {prices}")
         sign = 1 if self.direction == "bull" else -1
         if sign * (self.target_price - self.entry_price) <= 0:
             raise ValueError(f"Candidate from {self.source}: target not beyond the entry")

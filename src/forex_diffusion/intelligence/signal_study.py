@@ -99,19 +99,21 @@ def run_signal_study(
     symbol: str,
     timeframe: str,
     fit_fraction: float = 0.5,
+    fit_bars: int | None = None,
     forecaster: Callable[[pd.DataFrame, Sequence[int]], list[Forecast]] | None = None,
     sentiment: SentimentFeed | None = None,
     spread_pips: float = 1.0,
     fusion: UnifiedSignalFusion | None = None,
     on_bar: Callable[[int, int], None] | None = None,
 ) -> SignalStudy:
-    """Fit on the first ``fit_fraction`` of the bars, then decide on every later bar.
+    """Fit on the first ``fit_fraction`` of the bars (or the first ``fit_bars``), then decide
+    on every later bar.
 
     ``forecaster(candles, positions)`` returns one forecast per position (made from bars up to
     it); it must not have been trained on bars after the fit span.
     """
     n = len(candles)
-    fit_end = int(n * fit_fraction)
+    fit_end = int(n * fit_fraction) if fit_bars is None else fit_bars
     if fit_end < MIN_FIT_BARS or n - fit_end < 100:
         raise DataError(
             f"a signal study needs at least {MIN_FIT_BARS} fit bars and 100 test bars; "
