@@ -19,9 +19,9 @@ and the proposed value. A proposal that trades exactly the same way is ``rejecte
 change nothing); one whose replay is worse (lower total P&L) is ``rejected``; of the rest, the
 one with the best replay is ``deployed`` (one change per round, so each can be judged alone)
 and the others are ``rejected`` as outdone. After ``review_trades`` more closed trades, a
-deployed change whose live P&L per trade is below the one before it is ``rolled_back``. Every step is stored in
-``parameter_adaptations`` through :class:`ParameterAdaptationDB` (uuid ids, the evidence in
-``params_metadata``).
+deployed change whose live P&L per trade is below the one before it is ``rolled_back``.
+Every step is stored in ``parameter_adaptations`` through :class:`ParameterAdaptationDB`
+(uuid ids, the evidence in ``params_metadata``).
 """
 
 from __future__ import annotations
