@@ -371,6 +371,7 @@ def test_signals_generate_and_stats(env: dict[str, str], tmp_path: Path) -> None
         "regime_confidence",
         "volume_confirmation",
         "sentiment_alignment",
+        "correlation_safety",
     }
     assert set(stats["pass_rate_by_source"]) == {"forecast", "pattern"}
     assert all(0 < rate < 1 for rate in stats["pass_rate_by_source"].values())

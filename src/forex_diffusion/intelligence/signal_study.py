@@ -5,7 +5,8 @@ the outcomes of patterns whose expiry also lies before ``fit_end``; the forecast
 have been trained on those bars too. From ``fit_end`` on, every bar's patterns and forecast go
 through :class:`UnifiedSignalFusion` exactly as in live trading (context from bars up to the
 bar only), and every decision is kept, so the passed and the rejected signals can be compared
-out of sample.
+out of sample. Selected signals are held as open positions until they expire, so a second
+signal on the same side of an open one has no correlation safety left.
 """
 
 from __future__ import annotations
@@ -149,15 +150,26 @@ def run_signal_study(
     if forecaster is not None:
         forecasts = dict(zip(test, forecaster(candles, test), strict=True))
     decisions: list[SignalDecision] = []
+    book: list[tuple[pd.Timestamp, int]] = []  # selected signals still open: (expiry, side)
+    index = pd.DatetimeIndex(candles.index)
     for k, p in enumerate(test):
         if not np.isfinite(context["atr"].iloc[p]):
             continue
-        bar_context = builder.at(context, p)
+        book = [(until, side) for until, side in book if until > index[p]]
+        net = sum(side for _, side in book)
+        bar_context = builder.at(
+            context, p, open_positions={builder.symbol: int(np.sign(net))} if net else {}
+        )
         made = forecasts.get(p)
         fusion.fuse_signals(
             bar_context, patterns=by_bar.get(p, []), forecasts=[made] if made else []
         )
         decisions.extend(fusion.last_decisions)
+        book.extend(
+            (d.signal.valid_until, 1 if d.signal.direction == "bull" else -1)
+            for d in fusion.last_decisions
+            if d.selected
+        )
         if on_bar is not None:
             on_bar(k + 1, len(test))
     return SignalStudy(decisions, pd.Timestamp(candles.index[fit_end]), calibration, regime)
