@@ -12,7 +12,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["Forecast", "FusedSignal", "PatternEvent", "PatternKind", "PatternState"]
+__all__ = [
+    "Forecast",
+    "FusedSignal",
+    "PatternEvent",
+    "PatternKind",
+    "PatternState",
+    "check_trade_levels",
+]
 
 PatternKind = Literal["candle", "chart", "harmonic", "wave"]
 PatternState = Literal["forming", "confirmed"]
@@ -177,17 +184,27 @@ class FusedSignal:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.direction not in ("bull", "bear"):
-            raise ValueError(f"FusedSignal.direction must be bull or bear, got {self.direction!r}")
-        if not 0.0 <= self.strength <= 1.0:
-            raise ValueError(f"FusedSignal.strength must be in [0, 1], got {self.strength}")
+        check_trade_levels(self, "FusedSignal")
         bad = {k: v for k, v in self.quality.items() if not 0.0 <= v <= 1.0}
         if bad:
             raise ValueError(f"FusedSignal.quality values must be in [0, 1]: {bad}")
-        sign = 1 if self.direction == "bull" else -1
-        if sign * (self.target_price - self.entry_price) <= 0:
-            raise ValueError("FusedSignal.target_price is not on the signal's side of the entry")
-        if sign * (self.entry_price - self.stop_price) <= 0:
-            raise ValueError("FusedSignal.stop_price is not against the signal's side of the entry")
-        if self.valid_until <= self.timestamp:
-            raise ValueError("FusedSignal.valid_until must be after its timestamp")
+
+
+def check_trade_levels(signal: Any, owner: str) -> None:
+    """Validate the trade fields shared by candidates and fused signals: direction bull or bear,
+    strength in [0, 1], finite prices with the target beyond the entry and the stop against it,
+    and ``valid_until`` after ``timestamp``; a ``ValueError`` names ``owner`` and the field."""
+    if signal.direction not in ("bull", "bear"):
+        raise ValueError(f"{owner}.direction must be bull or bear, got {signal.direction!r}")
+    if not 0.0 <= signal.strength <= 1.0:
+        raise ValueError(f"{owner}.strength must be in [0, 1], got {signal.strength}")
+    prices = (signal.entry_price, signal.target_price, signal.stop_price)
+    if not all(np.isfinite(p) for p in prices):
+        raise ValueError(f"{owner} prices must be finite, got {prices}")
+    sign = 1 if signal.direction == "bull" else -1
+    if sign * (signal.target_price - signal.entry_price) <= 0:
+        raise ValueError(f"{owner}.target_price is not on the signal's side of the entry")
+    if sign * (signal.entry_price - signal.stop_price) <= 0:
+        raise ValueError(f"{owner}.stop_price is not against the signal's side of the entry")
+    if signal.valid_until <= signal.timestamp:
+        raise ValueError(f"{owner}.valid_until must be after its timestamp")

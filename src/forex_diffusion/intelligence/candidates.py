@@ -17,7 +17,6 @@ no edge), entry, target, stop and an expiry. Two built-in converters:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -26,7 +25,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from forex_diffusion.core.errors import ConfigError
-from forex_diffusion.core.events import Forecast, PatternEvent
+from forex_diffusion.core.events import Forecast, PatternEvent, check_trade_levels
 
 __all__ = ["Candidate", "signal_from_forecast", "signal_from_pattern"]
 
@@ -60,20 +59,7 @@ class Candidate:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.direction not in ("bull", "bear"):
-            raise ValueError(f"Candidate.direction must be bull or bear, got {self.direction!r}")
-        if not 0.0 <= self.strength <= 1.0:
-            raise ValueError(f"Candidate.strength must be in [0, 1], got {self.strength}")
-        prices = (self.entry_price, self.target_price, self.stop_price)
-        if not all(math.isfinite(p) for p in prices):
-            raise ValueError(f"Candidate from {self.source}: prices must be finite, got {prices}")
-        sign = 1 if self.direction == "bull" else -1
-        if sign * (self.target_price - self.entry_price) <= 0:
-            raise ValueError(f"Candidate from {self.source}: target not beyond the entry")
-        if sign * (self.entry_price - self.stop_price) <= 0:
-            raise ValueError(f"Candidate from {self.source}: stop not against the entry")
-        if self.valid_until <= self.timestamp:
-            raise ValueError(f"Candidate from {self.source}: valid_until not after timestamp")
+        check_trade_levels(self, f"Candidate from {self.source}")
 
     @property
     def sign(self) -> int:
