@@ -127,5 +127,8 @@ def test_losing_stops_lead_to_a_proven_wider_stop_then_a_rollback(store: Store) 
     assert len(history) == len(records) + len(later)
     assert history["id"].str.fullmatch(r"[0-9a-f]{32}").all()
     assert set(history["status"]) >= {"deployed", "rolled_back"}
-    evidence = history.iloc[0]["params_metadata"]
+    row = history[history["status"] == "deployed"].iloc[0]
+    assert row["id"] == deployed.adaptation_id and row["parameter_name"] == "stop_multiple"
+    evidence = row["params_metadata"]
     assert {"before", "after", "performance", "verdict", "signals_replayed"} <= set(evidence)
+    assert evidence["performance"]["consecutive_losses"] == 12

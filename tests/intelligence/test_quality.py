@@ -9,6 +9,7 @@ from forex_diffusion.core.events import FusedSignal
 from forex_diffusion.intelligence import (
     DIMENSIONS,
     ConfidenceCalibrator,
+    PatternCalibration,
     QualityDimensions,
     SignalQualityScorer,
 )
@@ -127,3 +128,19 @@ def test_fused_signal_contract() -> None:
     ):
         with pytest.raises(ValueError, match="FusedSignal"):
             FusedSignal(**{**ok, **bad})  # type: ignore[arg-type]
+
+
+def test_pattern_calibration_shrinks_rare_keys_to_the_pooled_rate() -> None:
+    # "common": 100 events, 70 hits; "rare": 4 events, 4 hits; one unknown outcome is ignored
+    keys = ["common"] * 100 + ["rare"] * 4 + ["rare"]
+    scores = [0.5] * 105
+    outcomes = [1.0] * 70 + [0.0] * 30 + [1.0] * 4 + [np.nan]
+    cal = PatternCalibration(bins=5, min_samples=20, prior_strength=20).fit(keys, scores, outcomes)
+    pooled = 74 / 104
+    assert cal.pooled.prior == pytest.approx(pooled)
+    # common: its bin has 100 samples: (70 + 20 * prior_common) / 120, prior shrunk to pooled
+    prior_common = (70 + 20 * pooled) / 120
+    assert cal.calibrate("common", 0.5) == pytest.approx((70 + 20 * prior_common) / 120)
+    # rare: too few samples for its bin, so its prior: 4 hits shrunk hard towards the pool
+    assert cal.calibrate("rare", 0.5) == pytest.approx((4 + 20 * pooled) / 24)
+    assert cal.calibrate("never_seen", 0.5) == pytest.approx(cal.pooled.calibrate([0.5])[0])

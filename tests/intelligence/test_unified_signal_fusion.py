@@ -150,6 +150,8 @@ def test_a_failing_source_is_logged_and_skipped(caplog: pytest.LogCaptureFixture
         chosen = fusion.fuse_signals(context())
     assert [s.source for s in chosen] == ["steady"]
     assert fusion.source_errors == {"broken": 1}
+    stats = fusion.statistics()
+    assert stats["source_errors"] == {"broken": 1} and stats["count"] == 1
     assert "signal source broken failed" in caplog.text
     with pytest.raises(ValueError, match="already registered"):
         fusion.register_source("steady", lambda ctx: [])

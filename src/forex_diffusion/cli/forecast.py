@@ -81,6 +81,7 @@ def train(
 
     from forex_diffusion.forecast.diffusion import DiffusionConfig
     from forex_diffusion.storage import TrainedModelRepository
+    from forex_diffusion.storage.models import to_ms
 
     sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
     candles = _candles(sym, tf)
@@ -101,8 +102,8 @@ def train(
         path=str(target.resolve()),
         config=config.model_dump(mode="json"),
         horizons=list(config.horizons),
-        data_start_ms=int(candles.index[0].value // 1_000_000),
-        data_end_ms=int(candles.index[-1].value // 1_000_000),
+        data_start_ms=to_ms(candles.index[0]),
+        data_end_ms=to_ms(candles.index[-1]),
         data_hash=meta["data_hash"],
         metrics={"val_crps": meta["val_crps"], "epochs": len(meta["history"])},
     )

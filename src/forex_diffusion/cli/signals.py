@@ -117,7 +117,10 @@ def generate(
     )
     fusion = UnifiedSignalFusion(
         scorer=SignalQualityScorer(
-            weights=cfg.weights, threshold=cfg.threshold, regime_thresholds=cfg.regime_thresholds
+            weights=cfg.weights,
+            threshold=cfg.threshold,
+            regime_weights=cfg.regime_weights,
+            regime_thresholds=cfg.regime_thresholds,
         ),
         max_per_regime=cfg.max_per_regime,
         forecast_horizon=cfg.forecast_horizon,

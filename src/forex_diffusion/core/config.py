@@ -67,6 +67,9 @@ class SignalsConfig(FrozenModel):
     weights: dict[str, float] = Field(
         default_factory=dict, description="overrides of the six dimension weights"
     )
+    regime_weights: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="weight overrides per regime"
+    )
     regime_thresholds: dict[str, float] = Field(
         default_factory=dict, description="threshold per regime (trending_up, ranging, ...)"
     )

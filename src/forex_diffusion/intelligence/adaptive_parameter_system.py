@@ -43,7 +43,7 @@ from forex_diffusion.intelligence.signal_replay import (
     replay_signals,
 )
 from forex_diffusion.storage.database import Store
-from forex_diffusion.storage.models import ParameterAdaptationRow
+from forex_diffusion.storage.models import ParameterAdaptationRow, to_ms
 
 __all__ = [
     "AdaptationRecord",
@@ -143,7 +143,7 @@ class ParameterAdaptationDB:
                 ParameterAdaptationRow(
                     id=adaptation_id,
                     run_id=run_id,
-                    ts=int(pd.Timestamp(ts).as_unit("ns").value // 1_000_000),
+                    ts=to_ms(ts),
                     symbol=Symbol.parse(symbol).name if symbol else None,
                     timeframe=Timeframe.parse(timeframe).value if timeframe else None,
                     regime=regime,

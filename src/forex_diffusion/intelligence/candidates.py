@@ -61,10 +61,6 @@ class Candidate:
     def __post_init__(self) -> None:
         check_trade_levels(self, f"Candidate from {self.source}")
 
-    @property
-    def sign(self) -> int:
-        return 1 if self.direction == "bull" else -1
-
 
 def signal_from_forecast(
     forecast: Forecast,

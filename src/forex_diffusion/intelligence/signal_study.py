@@ -111,7 +111,8 @@ def run_signal_study(
     on every later bar.
 
     ``forecaster(candles, positions)`` returns one forecast per position (made from bars up to
-    it); it must not have been trained on bars after the fit span.
+    it); it must not have been trained on bars after the fit span. A given ``fusion`` keeps its
+    scorer and settings; its pattern calibration is replaced by the one fitted here.
     """
     n = len(candles)
     fit_end = int(n * fit_fraction) if fit_bars is None else fit_bars

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed ORM rows. ``Base.metadata`` is the schema Alembic migrates to."""
 
-from forex_diffusion.storage.models.base import Base, now_ms
+from forex_diffusion.storage.models.base import Base, now_ms, to_ms
 from forex_diffusion.storage.models.market import (
     CandleRow,
     ForecastRow,
@@ -31,4 +31,5 @@ __all__ = [
     "TradeRow",
     "TrainedModelRow",
     "now_ms",
+    "to_ms",
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
+import pandas as pd
 from sqlalchemy import JSON, BigInteger, Double, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
-__all__ = ["Base", "IdPk", "now_ms"]
+__all__ = ["Base", "IdPk", "now_ms", "to_ms"]
 
 IdPk = Annotated[
     int,
@@ -28,6 +29,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def to_ms(ts: pd.Timestamp | str) -> int:
+    """A timestamp as epoch milliseconds UTC (the storage convention), whatever its unit."""
+    return int(pd.Timestamp(ts).as_unit("ns").value // 1_000_000)
 
 
 def now_ms() -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.data.candles import OHLCV, validate_candles
 from forex_diffusion.storage.database import Store
-from forex_diffusion.storage.models import CandleRow
+from forex_diffusion.storage.models import CandleRow, to_ms
 
 __all__ = ["CandleRepository", "SeriesSummary", "UpsertResult"]
 
@@ -142,9 +142,9 @@ class CandleRepository:
         cols = [CandleRow.ts, *(getattr(CandleRow, c) for c in OHLCV)]
         stmt = select(*cols).where(CandleRow.symbol == sym, CandleRow.timeframe == tf)
         if start is not None:
-            stmt = stmt.where(CandleRow.ts >= int(pd.Timestamp(start).value // 1_000_000))
+            stmt = stmt.where(CandleRow.ts >= to_ms(start))
         if end is not None:
-            stmt = stmt.where(CandleRow.ts <= int(pd.Timestamp(end).value // 1_000_000))
+            stmt = stmt.where(CandleRow.ts <= to_ms(end))
         if last is not None:
             stmt = stmt.order_by(CandleRow.ts.desc()).limit(last)
         else:

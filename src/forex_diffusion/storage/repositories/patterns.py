@@ -11,13 +11,9 @@ from sqlalchemy import delete, insert, select
 from forex_diffusion.core.events import PatternEvent
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage.database import Store
-from forex_diffusion.storage.models import PatternEventRow
+from forex_diffusion.storage.models import PatternEventRow, to_ms
 
 __all__ = ["PatternEventRepository"]
-
-
-def _ms(ts: pd.Timestamp) -> int:
-    return int(pd.Timestamp(ts).value // 1_000_000)
 
 
 def _num(value: float | None) -> float | None:
@@ -49,8 +45,8 @@ class PatternEventRepository:
                 "pattern_key": e.pattern_key,
                 "kind": e.kind,
                 "direction": e.direction,
-                "start_ts": _ms(e.start_ts),
-                "confirm_ts": _ms(e.confirm_ts),
+                "start_ts": to_ms(e.start_ts),
+                "confirm_ts": to_ms(e.confirm_ts),
                 "state": e.state,
                 "score": float(e.score),
                 "scale_atr": _num(e.scale_atr),

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from forex_diffusion.core.events import FusedSignal
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage.database import Store
-from forex_diffusion.storage.models import FusedSignalRow
+from forex_diffusion.storage.models import FusedSignalRow, to_ms
 
 __all__ = ["SIGNAL_COLUMNS", "FusedSignalRepository"]
 
@@ -38,10 +38,6 @@ SIGNAL_COLUMNS = [
     "valid_until",
     "metadata",
 ]
-
-
-def _ms(ts: pd.Timestamp) -> int:
-    return int(pd.Timestamp(ts).as_unit("ns").value // 1_000_000)
 
 
 class FusedSignalRepository:
@@ -73,8 +69,8 @@ class FusedSignalRepository:
                     "entry_price": signal.entry_price,
                     "target_price": signal.target_price,
                     "stop_price": signal.stop_price,
-                    "ts": _ms(signal.timestamp),
-                    "valid_until": _ms(signal.valid_until),
+                    "ts": to_ms(signal.timestamp),
+                    "valid_until": to_ms(signal.valid_until),
                     "signal_metadata": dict(signal.metadata),
                 }
             )
