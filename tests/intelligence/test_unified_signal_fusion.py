@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forex_diffusion.core.errors import DataError
 from forex_diffusion.data import load_sample
 from forex_diffusion.intelligence import (
     BarContext,
@@ -189,6 +190,8 @@ def test_pattern_detection_to_fusion_end_to_end(store: Store) -> None:
     candles = load_sample()
     study = run_signal_study(candles, symbol="EURUSD", timeframe="H1", fit_bars=3000)
     assert study.fit_end == candles.index[3000]
+    with pytest.raises(DataError, match="at least 1000 fit bars and 100 test bars"):
+        run_signal_study(candles.iloc[:1050], symbol="EURUSD", timeframe="H1")
     decisions = study.decisions
     assert len(decisions) > 500
     assert all(d.signal.timestamp >= study.fit_end for d in decisions)

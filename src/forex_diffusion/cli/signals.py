@@ -94,7 +94,7 @@ def generate(
     from forex_diffusion.core.config import config_hash
     from forex_diffusion.intelligence import SignalQualityScorer, UnifiedSignalFusion
     from forex_diffusion.intelligence.sentiment import SentimentFeed
-    from forex_diffusion.intelligence.signal_study import run_signal_study
+    from forex_diffusion.intelligence.signal_study import run_signal_study, study_split
     from forex_diffusion.storage import FusedSignalRepository, RunRepository
 
     sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
@@ -111,7 +111,7 @@ def generate(
     )
     feed = SentimentFeed.from_csv(cfg.sentiment_file) if cfg.sentiment_file else None
     candles = _candles(sym, tf)
-    fit_end = int(len(candles) * cfg.fit_fraction)
+    fit_end = study_split(len(candles), cfg.fit_fraction)  # too short: fail before training
     predictor = _predictor(
         forecaster, candles.iloc[:fit_end], sym=sym, tf=tf, epochs=epochs, seed=seed
     )

@@ -30,7 +30,7 @@ from forex_diffusion.intelligence.unified_signal_fusion import SignalDecision, U
 from forex_diffusion.patterns.registry import PatternRegistry
 from forex_diffusion.patterns.vectorized_detectors import events_from_frame
 
-__all__ = ["SignalStudy", "calibrate_patterns", "run_signal_study"]
+__all__ = ["SignalStudy", "calibrate_patterns", "run_signal_study", "study_split"]
 
 MIN_FIT_BARS = 1000
 
@@ -94,6 +94,21 @@ def calibrate_patterns(
     )
 
 
+def study_split(bars: int, fit_fraction: float) -> int:
+    """The first test bar of a study on ``bars`` bars (checked, so a caller can fail before
+    training any model)."""
+    return _checked(bars, round(bars * fit_fraction))
+
+
+def _checked(bars: int, fit_end: int) -> int:
+    if fit_end < MIN_FIT_BARS or bars - fit_end < 100:
+        raise DataError(
+            f"a signal study needs at least {MIN_FIT_BARS} fit bars and 100 test bars; "
+            f"{bars} bars split at bar {fit_end} give {fit_end} and {bars - fit_end}"
+        )
+    return fit_end
+
+
 def run_signal_study(
     candles: pd.DataFrame,
     *,
@@ -115,12 +130,7 @@ def run_signal_study(
     scorer and settings; its pattern calibration is replaced by the one fitted here.
     """
     n = len(candles)
-    fit_end = int(n * fit_fraction) if fit_bars is None else fit_bars
-    if fit_end < MIN_FIT_BARS or n - fit_end < 100:
-        raise DataError(
-            f"a signal study needs at least {MIN_FIT_BARS} fit bars and 100 test bars; "
-            f"{n} bars with fit fraction {fit_fraction} give {fit_end} and {n - fit_end}"
-        )
+    fit_end = study_split(n, fit_fraction) if fit_bars is None else _checked(n, fit_bars)
     regime = RegimeDetector().fit(candles.iloc[:fit_end])
     builder = ContextBuilder(
         symbol=symbol,
