@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from forex_diffusion.core.base_config import FrozenModel
 from forex_diffusion.core.errors import ConfigError
+from forex_diffusion.core.trading_config import TradingConfig
 
 __all__ = [
     "ENV_PREFIX",
@@ -32,6 +34,7 @@ __all__ = [
     "RootConfig",
     "SignalsConfig",
     "StorageConfig",
+    "TradingConfig",
     "config_hash",
     "default_config_path",
     "load_config",
@@ -40,12 +43,6 @@ __all__ = [
 ENV_PREFIX = "FXD_"
 _ENV_ALIASES = {"FXD_DATABASE_URL": ("storage", "url")}
 _ENV_IGNORED = {"FXD_CONFIG"}
-
-
-class FrozenModel(BaseModel):
-    """Base of every component config: frozen, unknown keys rejected."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
 class StorageConfig(FrozenModel):
@@ -92,6 +89,7 @@ class RootConfig(FrozenModel):
 
     storage: StorageConfig = StorageConfig()
     signals: SignalsConfig = SignalsConfig()
+    trading: TradingConfig = TradingConfig()
 
 
 def default_config_path() -> Path:

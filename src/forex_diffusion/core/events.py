@@ -13,11 +13,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "Fill",
     "Forecast",
     "FusedSignal",
+    "Order",
     "PatternEvent",
     "PatternKind",
     "PatternState",
+    "Position",
+    "Trade",
     "check_trade_levels",
 ]
 
@@ -208,3 +212,121 @@ def check_trade_levels(signal: Any, owner: str) -> None:
         raise ValueError(f"{owner}.stop_price is not against the signal's side of the entry")
     if signal.valid_until <= signal.timestamp:
         raise ValueError(f"{owner}.valid_until must be after its timestamp")
+
+
+OrderType = Literal["market", "limit", "stop"]
+OrderStatus = Literal["pending", "filled", "cancelled", "rejected"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Order:
+    """An order as the engine sent it and the broker last saw it.
+
+    ``client_order_id`` is chosen by the engine from the run, series and bar, so a retried or
+    resumed submission is recognised instead of duplicated. An order with ``position_key``
+    closes that position; one without opens a new position with the protective levels given
+    (``trailing_pips`` makes the stop trail the best price by that distance).
+    """
+
+    client_order_id: str
+    symbol: str
+    side: Literal["buy", "sell"]
+    units: float
+    created_ts: pd.Timestamp
+    order_type: OrderType = "market"
+    price: float | None = None
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    trailing_pips: float | None = None
+    time_stop_bars: int | None = None
+    position_key: str | None = None
+    signal_id: str | None = None
+    source: str | None = None
+    status: OrderStatus = "pending"
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.side not in ("buy", "sell"):
+            raise ValueError(f"Order.side must be buy or sell, got {self.side!r}")
+        if not self.units > 0 or not np.isfinite(self.units):
+            raise ValueError(f"Order.units must be positive, got {self.units}")
+        if self.order_type not in ("market", "limit", "stop"):
+            raise ValueError(
+                f"Order.order_type must be market, limit or stop, got {self.order_type!r}"
+            )
+        if (self.order_type == "market") != (self.price is None):
+            raise ValueError("Order.price is required for limit and stop orders only")
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy, -1 for a sell."""
+        return 1 if self.side == "buy" else -1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fill:
+    """An execution: signed ``units`` at ``price``, with its costs in the account currency
+    (``spread_cost`` and ``slippage_cost`` are already inside the price; commission is not)."""
+
+    client_order_id: str
+    position_key: str
+    symbol: str
+    ts: pd.Timestamp
+    price: float
+    units: float
+    reason: str
+    commission: float = 0.0
+    spread_cost: float = 0.0
+    slippage_cost: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Position:
+    """An open (or just closed) position; the broker replaces it on every change."""
+
+    position_key: str
+    symbol: str
+    side: Literal["long", "short"]
+    units: float
+    entry_price: float
+    entry_ts: pd.Timestamp
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    trailing_pips: float | None = None
+    time_stop_bars: int | None = None
+    bars_held: int = 0
+    swap: float = 0.0
+    commission: float = 0.0
+    spread_cost: float = 0.0
+    slippage_cost: float = 0.0
+    source: str | None = None
+    signal_id: str | None = None
+    status: Literal["open", "closed"] = "open"
+
+    @property
+    def sign(self) -> int:
+        """+1 long, -1 short."""
+        return 1 if self.side == "long" else -1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trade:
+    """A closed round trip; ``pnl`` is net of commission and swap, in the account currency."""
+
+    position_key: str
+    symbol: str
+    side: Literal["long", "short"]
+    units: float
+    entry_ts: pd.Timestamp
+    entry_price: float
+    exit_ts: pd.Timestamp
+    exit_price: float
+    pnl: float
+    pnl_pips: float
+    commission: float
+    swap: float
+    spread_cost: float
+    slippage_cost: float
+    exit_reason: str
+    source: str | None = None
+    signal_id: str | None = None
