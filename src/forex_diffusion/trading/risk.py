@@ -1,0 +1,158 @@
+"""Risk: position size from the stop distance, exposure caps and account limits.
+
+Sizing: ``units = equity x risk_per_trade / (stop distance x value of one price unit per
+unit)``, rounded *down* to the lot step, then capped by free margin (leverage), by the total
+notional cap and by the per-currency caps (the account currency itself is cash, not exposure).
+
+Limits, checked on every bar with :meth:`RiskManager.on_bar`:
+
+- daily loss: when equity falls ``daily_loss_limit`` below the equity at the start of the FX
+  day (17:00 New York), realized and unrealized losses together, no new position opens until
+  the next FX day; profits never trigger it;
+- drawdown kill-switch: equity ``max_drawdown`` below its peak stops trading for good (the
+  engine closes everything and pauses);
+- ``max_open_positions``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from forex_diffusion.core.events import Position
+from forex_diffusion.core.instruments import get_instrument
+from forex_diffusion.core.sessions import NEW_YORK
+from forex_diffusion.core.trading_config import RiskConfig
+from forex_diffusion.trading.broker import Account, Broker
+
+__all__ = ["RiskManager", "SizeDecision", "currency_exposure", "fx_day", "notional"]
+
+
+def fx_day(ts: pd.Timestamp) -> pd.Timestamp:
+    """The FX trading day of ``ts``: days roll at 17:00 New York."""
+    ny = ts.tz_convert(NEW_YORK) + pd.Timedelta(hours=7)
+    return pd.Timestamp(ny.date())
+
+
+def notional(position: Position, broker: Broker) -> float:
+    """A position's notional at the last mid price, in the account currency."""
+    bid, ask = broker.quote(position.symbol)
+    quote = get_instrument(position.symbol).symbol.quote
+    return abs(broker.to_account(position.units * (bid + ask) / 2, quote))
+
+
+def currency_exposure(positions: Sequence[Position], broker: Broker) -> dict[str, float]:
+    """Net notional per currency in the account currency (long EURUSD: + EUR, - USD)."""
+    out: dict[str, float] = {}
+    for p in positions:
+        sym = get_instrument(p.symbol).symbol
+        notional_ = notional(p, broker)
+        out[sym.base] = out.get(sym.base, 0.0) + p.sign * notional_
+        out[sym.quote] = out.get(sym.quote, 0.0) - p.sign * notional_
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SizeDecision:
+    """Units to trade (0 when nothing can be) and what limited them."""
+
+    units: float
+    limited_by: str
+
+
+def _room(current: float, change: float, cap: float) -> float:
+    """Largest n >= 0 with ``|current + change x n| <= cap`` (``change`` is +1 or -1)."""
+    if current * change < 0:
+        return cap + abs(current)
+    return max(cap - abs(current), 0.0)
+
+
+class RiskManager:
+    """Position sizing and account limits (see the module docstring)."""
+
+    def __init__(self, config: RiskConfig | None = None) -> None:
+        self.config = config or RiskConfig()
+        self.day: pd.Timestamp | None = None
+        self.day_start_equity = 0.0
+        self.peak_equity = 0.0
+        self.daily_blocked = False
+        self.killed: str | None = None
+
+    def on_bar(self, ts: pd.Timestamp, account: Account) -> list[str]:
+        """Update the limits with the equity at ``ts``; returns the limits that fired now
+        (``daily_loss_limit``, ``kill_switch``)."""
+        fired: list[str] = []
+        day = fx_day(ts)
+        if day != self.day:
+            self.day, self.day_start_equity, self.daily_blocked = day, account.equity, False
+        self.peak_equity = max(self.peak_equity, account.equity)
+        loss = self.day_start_equity - account.equity
+        if not self.daily_blocked and loss >= self.config.daily_loss_limit * self.day_start_equity:
+            self.daily_blocked = True
+            fired.append("daily_loss_limit")
+        floor = self.peak_equity * (1 - self.config.max_drawdown)
+        if self.killed is None and account.equity <= floor:
+            self.killed = (
+                f"drawdown kill-switch: equity {account.equity:,.2f} is "
+                f"{1 - account.equity / self.peak_equity:.1%} below its peak "
+                f"{self.peak_equity:,.2f} (limit {self.config.max_drawdown:.0%})"
+            )
+            fired.append("kill_switch")
+        return fired
+
+    def blocked(self, open_positions: int) -> str | None:
+        """Why no new position may open now, or ``None``."""
+        if self.killed:
+            return self.killed
+        if self.daily_blocked:
+            day = f"{self.day:%Y-%m-%d}" if self.day is not None else "today"
+            return f"daily loss limit ({self.config.daily_loss_limit:.1%}) reached for {day}"
+        if open_positions >= self.config.max_open_positions:
+            return f"max open positions ({self.config.max_open_positions}) reached"
+        return None
+
+    def size(
+        self,
+        *,
+        symbol: str,
+        side: int,
+        entry: float,
+        stop: float | None,
+        broker: Broker,
+        units: float | None = None,
+        leverage: float,
+    ) -> SizeDecision:
+        """Units for a new position of ``side`` (+1 long, -1 short) entering near ``entry``:
+        from the risk per trade and the stop (or the fixed ``units``), then capped."""
+        inst = get_instrument(symbol)
+        step = inst.lot_step * inst.lot_size
+        account = broker.account()
+        if units is None:
+            if stop is None or stop == entry:
+                return SizeDecision(0.0, "no stop to size from")
+            per_unit = abs(broker.to_account(entry - stop, inst.symbol.quote))
+            wanted, limit = self.config.risk_per_trade * account.equity / per_unit, "risk"
+        else:
+            wanted, limit = units, "fixed units"
+        notional_unit = abs(broker.to_account(entry, inst.symbol.quote))
+        held = broker.positions()
+        exposure = currency_exposure(held, broker)
+        total = sum(notional(p, broker) for p in held)
+        caps = {
+            "margin": max(account.free_margin, 0.0) * leverage,
+            "total exposure": max(self.config.max_total_exposure * account.equity - total, 0.0),
+        }
+        cap = self.config.max_currency_exposure * account.equity
+        for ccy, sign in ((inst.symbol.base, side), (inst.symbol.quote, -side)):
+            if ccy != account.currency:
+                caps[f"{ccy} exposure"] = _room(exposure.get(ccy, 0.0), sign, cap)
+        for name, room in caps.items():
+            if room / notional_unit < wanted:
+                wanted, limit = room / notional_unit, name
+        rounded = math.floor(wanted / step + 1e-9) * step
+        if rounded < inst.min_lot * inst.lot_size:
+            return SizeDecision(0.0, f"below the minimum lot ({limit})")
+        return SizeDecision(rounded, limit)
