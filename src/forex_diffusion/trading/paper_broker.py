@@ -53,6 +53,7 @@ class PaperBroker:
         self._quotes: dict[str, tuple[float, float]] = {}
         self._now: dict[str, pd.Timestamp] = {}
         self._report = BrokerReport()
+        self._exits = 0  # exits the broker initiated (stops, targets...), for their fill ids
 
     # -- queries -----------------------------------------------------------------------------
     def positions(self, symbol: str | None = None) -> list[Position]:
@@ -389,7 +390,9 @@ class PaperBroker:
         commission = self.costs.commission(units)
         swap = p.swap * share
         self.balance += gross - commission + swap
-        cid = order.client_order_id if order else f"{p.position_key}:{reason}:{ts.value}"
+        if order is None:
+            self._exits += 1
+        cid = order.client_order_id if order else f"X{self._exits}-{p.position_key}"
         self._report.fills.append(
             Fill(
                 client_order_id=cid,

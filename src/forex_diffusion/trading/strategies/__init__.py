@@ -1,0 +1,13 @@
+"""Strategies: the base class, the registry, and the reference strategies."""
+
+from forex_diffusion.trading.strategies import reference as _reference  # noqa: F401 (registers)
+from forex_diffusion.trading.strategies.base import (
+    STRATEGIES,
+    BarView,
+    Intent,
+    Strategy,
+    StrategyParams,
+    make_strategy,
+)
+
+__all__ = ["STRATEGIES", "BarView", "Intent", "Strategy", "StrategyParams", "make_strategy"]

@@ -1,0 +1,109 @@
+"""What a strategy is: typed parameters, a warm-up, and an ``on_bar`` hook returning intents.
+
+A strategy never sees a bar after the one it is called on: :class:`BarView` holds the closed
+bars up to now. It says *what* it wants (:class:`Intent`: long, short or flat, with a stop and
+target); the engine sizes, checks risk, and sends orders that fill at the next bar's open.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import pandas as pd
+from pydantic import ValidationError
+
+from forex_diffusion.core.base_config import FrozenModel
+from forex_diffusion.core.errors import ConfigError
+from forex_diffusion.core.events import FusedSignal, Position
+from forex_diffusion.core.registry import Registry
+from forex_diffusion.trading.broker import Account
+
+__all__ = ["STRATEGIES", "BarView", "Intent", "Strategy", "StrategyParams", "make_strategy"]
+
+
+class StrategyParams(FrozenModel):
+    """Base of a strategy's parameters (frozen, unknown names rejected)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Intent:
+    """What a strategy wants on ``symbol``: be ``long``, ``short`` or ``flat``.
+
+    Going long closes any short first (a reversal); an intent for the side already held does
+    nothing. ``units`` fixes the size; without it the engine sizes from ``stop``.
+    """
+
+    symbol: str
+    direction: Literal["long", "short", "flat"]
+    stop: float | None = None
+    target: float | None = None
+    units: float | None = None
+    trailing_pips: float | None = None
+    time_stop_bars: int | None = None
+    source: str = "strategy"
+    signal: FusedSignal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BarView:
+    """What a strategy sees on a closed bar."""
+
+    symbol: str
+    timeframe: str
+    candles: pd.DataFrame
+    positions: Sequence[Position]
+    account: Account
+
+    @property
+    def side(self) -> str | None:
+        """``long``/``short`` when positions on the symbol are all one way, else ``None``."""
+        sides = {p.side for p in self.positions}
+        return sides.pop() if len(sides) == 1 else None
+
+    @property
+    def close(self) -> float:
+        """The close of the bar being decided on."""
+        return float(self.candles["close"].iloc[-1])
+
+
+class Strategy(ABC):
+    """A trading strategy; subclasses set ``name``, ``Params`` and implement :meth:`on_bar`."""
+
+    name: ClassVar[str]
+    Params: ClassVar[type[StrategyParams]] = StrategyParams
+
+    def __init__(self, params: StrategyParams | Mapping[str, Any] | None = None) -> None:
+        if isinstance(params, StrategyParams):
+            self.params = params
+        else:
+            try:
+                self.params = self.Params.model_validate(dict(params or {}))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                key = ".".join(str(p) for p in err["loc"])
+                raise ConfigError(
+                    f"strategy {self.name}: parameter {key!r}: {err['msg']}"
+                ) from None
+
+    @property
+    def warmup(self) -> int:
+        """Bars needed before the first decision."""
+        return 1
+
+    def start(self, symbol: str, timeframe: str) -> None:  # noqa: B027 (optional hook)
+        """Called once per series before its first bar (fit models here, causally)."""
+
+    @abstractmethod
+    def on_bar(self, view: BarView) -> Sequence[Intent]:
+        """The intents of this closed bar (empty: nothing to do)."""
+
+
+STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
+
+
+def make_strategy(name: str, params: Mapping[str, Any] | None = None) -> Strategy:
+    """A registered strategy by name with its parameters checked."""
+    return STRATEGIES.get(name)(params)

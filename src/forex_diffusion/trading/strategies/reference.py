@@ -1,0 +1,161 @@
+"""Reference strategies that trade through the same engine without the forecaster.
+
+They serve as cross-checks against other engines and as templates: each is a small class
+with typed parameters and one ``on_bar``. Indicators come from TA-Lib, on closed bars only.
+A stop of ``stop_atr`` ATRs (0: none) lets the engine size from the account risk; ``units``
+fixes the size instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import talib
+from pydantic import Field, model_validator
+
+from forex_diffusion.trading.strategies.base import (
+    STRATEGIES,
+    BarView,
+    Intent,
+    Strategy,
+    StrategyParams,
+)
+
+__all__ = ["DonchianBreakout", "RsiReversion", "SmaCross"]
+
+
+class _Sized(StrategyParams):
+    stop_atr: float = Field(default=2.0, ge=0, description="stop distance in ATRs (0: none)")
+    atr_period: int = Field(default=14, ge=1)
+    units: float | None = Field(default=None, gt=0, description="fixed size in base units")
+
+    @model_validator(mode="after")
+    def _sizable(self) -> _Sized:
+        if self.stop_atr == 0 and self.units is None:
+            raise ValueError("without a stop (stop_atr = 0) a fixed 'units' is needed")
+        return self
+
+
+def _intent(strategy: Strategy, view: BarView, direction: str, p: _Sized) -> Intent:
+    """A long/short intent with an ATR stop (when configured)."""
+    stop = None
+    if p.stop_atr > 0:
+        c = view.candles
+        atr = talib.ATR(
+            c["high"].to_numpy(float),
+            c["low"].to_numpy(float),
+            c["close"].to_numpy(float),
+            timeperiod=p.atr_period,
+        )[-1]
+        sign = 1 if direction == "long" else -1
+        stop = view.close - sign * p.stop_atr * float(atr)
+    return Intent(
+        symbol=view.symbol,
+        direction=direction,  # type: ignore[arg-type]
+        stop=stop,
+        units=p.units,
+        source=strategy.name,
+    )
+
+
+@STRATEGIES.register("sma_cross")
+class SmaCross(Strategy):
+    """Long when the fast SMA of closes crosses above the slow one (previous bar fast < slow,
+    this bar fast > slow), short on the opposite cross; always in the market after the first
+    cross, reversing at the next bar's open."""
+
+    name = "sma_cross"
+
+    class Params(_Sized):
+        fast: int = Field(default=10, ge=1)
+        slow: int = Field(default=30, ge=2)
+
+        @model_validator(mode="after")
+        def _ordered(self) -> SmaCross.Params:
+            if self.fast >= self.slow:
+                raise ValueError(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
+            return self
+
+    params: Params
+
+    @property
+    def warmup(self) -> int:
+        return max(self.params.slow, self.params.atr_period) + 1
+
+    def on_bar(self, view: BarView) -> Sequence[Intent]:
+        close = view.candles["close"].to_numpy(float)
+        fast = talib.SMA(close, timeperiod=self.params.fast)[-2:]
+        slow = talib.SMA(close, timeperiod=self.params.slow)[-2:]
+        if fast[0] < slow[0] and fast[1] > slow[1] and view.side != "long":
+            return [_intent(self, view, "long", self.params)]
+        if fast[0] > slow[0] and fast[1] < slow[1] and view.side != "short":
+            return [_intent(self, view, "short", self.params)]
+        return []
+
+
+@STRATEGIES.register("rsi_reversion")
+class RsiReversion(Strategy):
+    """Long when RSI crosses back up through ``lower``, short when it crosses back down
+    through ``upper``; flat when it crosses ``exit`` (the middle) against the position."""
+
+    name = "rsi_reversion"
+
+    class Params(_Sized):
+        period: int = Field(default=14, ge=2)
+        lower: float = Field(default=30.0, gt=0, lt=50)
+        upper: float = Field(default=70.0, gt=50, lt=100)
+        exit: float = Field(default=50.0, gt=0, lt=100)
+
+    params: Params
+
+    @property
+    def warmup(self) -> int:
+        return max(self.params.period, self.params.atr_period) + 2
+
+    def on_bar(self, view: BarView) -> Sequence[Intent]:
+        p = self.params
+        prev, now = talib.RSI(view.candles["close"].to_numpy(float), timeperiod=p.period)[-2:]
+        if not np.isfinite(prev):
+            return []
+        if prev < p.lower <= now and view.side != "long":
+            return [_intent(self, view, "long", p)]
+        if prev > p.upper >= now and view.side != "short":
+            return [_intent(self, view, "short", p)]
+        crossed_down, crossed_up = prev > p.exit >= now, prev < p.exit <= now
+        if (view.side == "long" and crossed_down) or (view.side == "short" and crossed_up):
+            return [Intent(symbol=view.symbol, direction="flat", source=self.name)]
+        return []
+
+
+@STRATEGIES.register("donchian_breakout")
+class DonchianBreakout(Strategy):
+    """Long when the close breaks above the highest high of the previous ``entry`` bars, short
+    below the lowest low; flat when the close breaks the ``exit``-bar channel against it."""
+
+    name = "donchian_breakout"
+
+    class Params(_Sized):
+        entry: int = Field(default=20, ge=2)
+        exit: int = Field(default=10, ge=2)
+
+    params: Params
+
+    @property
+    def warmup(self) -> int:
+        return max(self.params.entry, self.params.exit, self.params.atr_period) + 1
+
+    def on_bar(self, view: BarView) -> Sequence[Intent]:
+        p = self.params
+        c = view.candles
+        high, low = c["high"].to_numpy(float)[:-1], c["low"].to_numpy(float)[:-1]
+        close = view.close
+        if close > high[-p.entry :].max() and view.side != "long":
+            return [_intent(self, view, "long", p)]
+        if close < low[-p.entry :].min() and view.side != "short":
+            return [_intent(self, view, "short", p)]
+        if (view.side == "long" and close < low[-p.exit :].min()) or (
+            view.side == "short" and close > high[-p.exit :].max()
+        ):
+            return [Intent(symbol=view.symbol, direction="flat", source=self.name)]
+        return []
