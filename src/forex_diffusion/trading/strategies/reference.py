@@ -30,6 +30,11 @@ class _Sized(StrategyParams):
     atr_period: int = Field(default=14, ge=1)
     units: float | None = Field(default=None, gt=0, description="fixed size in base units")
 
+    @property
+    def atr_bars(self) -> int:
+        """Bars the ATR stop needs (none without a stop)."""
+        return self.atr_period + 1 if self.stop_atr > 0 else 0
+
     @model_validator(mode="after")
     def _sizable(self) -> _Sized:
         if self.stop_atr == 0 and self.units is None:
@@ -81,7 +86,7 @@ class SmaCross(Strategy):
 
     @property
     def warmup(self) -> int:
-        return max(self.params.slow, self.params.atr_period) + 1
+        return max(self.params.slow + 1, self.params.atr_bars)
 
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         close = view.candles["close"].to_numpy(float)
@@ -111,7 +116,7 @@ class RsiReversion(Strategy):
 
     @property
     def warmup(self) -> int:
-        return max(self.params.period, self.params.atr_period) + 2
+        return max(self.params.period + 2, self.params.atr_bars)
 
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         p = self.params
@@ -143,7 +148,7 @@ class DonchianBreakout(Strategy):
 
     @property
     def warmup(self) -> int:
-        return max(self.params.entry, self.params.exit, self.params.atr_period) + 1
+        return max(self.params.entry + 1, self.params.exit + 1, self.params.atr_bars)
 
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         p = self.params
