@@ -11,7 +11,17 @@ import typer
 from rich.logging import RichHandler
 
 from forex_diffusion import __version__
-from forex_diffusion.cli import data, db, demo, forecast, indicators, patterns, signals
+from forex_diffusion.cli import (
+    data,
+    db,
+    demo,
+    forecast,
+    indicators,
+    paper,
+    patterns,
+    runs,
+    signals,
+)
 from forex_diffusion.cli.context import err_console, state
 from forex_diffusion.cli.errors import report_error
 
@@ -28,6 +38,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(data.app, name="data")
 app.add_typer(signals.app, name="signals")
+app.add_typer(paper.app, name="paper")
+app.add_typer(runs.app, name="runs")
 app.command("demo")(demo.demo)
 app.command("indicators")(indicators.indicators)
 app.command("patterns")(patterns.patterns)

@@ -7,6 +7,7 @@ from forex_diffusion.storage.repositories import (
     PatternEventRepository,
     RunRepository,
     SeriesSummary,
+    TradingRepository,
     TrainedModelRepository,
     UpsertResult,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "RunRepository",
     "SeriesSummary",
     "Store",
+    "TradingRepository",
     "TrainedModelRepository",
     "UpsertResult",
     "default_database_url",

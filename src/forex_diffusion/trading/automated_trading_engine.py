@@ -176,6 +176,17 @@ class AutomatedTradingEngine:
         self.state, self.reason, self.failures = EngineState.RUNNING, None, 0
 
     # -- the bar -----------------------------------------------------------------------------
+    def warm(self, symbol: str, timeframe: str, candles: pd.DataFrame) -> None:
+        """Give a series history to decide on (bars before trading starts); nothing trades."""
+        tf = Timeframe.parse(timeframe)
+        history = self._history.setdefault(
+            (symbol, tf.value), _History(self.config.engine.history_bars)
+        )
+        if not history and len(candles):
+            self.strategy.start(symbol, tf.value)
+        for _, row in candles.iloc[-self.config.engine.history_bars :].iterrows():
+            history.add(as_bar(row, tf.value))
+
     def on_bar(self, symbol: str, timeframe: str, bar: Bar | pd.Series) -> BarRecord:
         """Run the pipeline on one closed bar of ``symbol``/``timeframe``."""
         if self.state is EngineState.STOPPED:

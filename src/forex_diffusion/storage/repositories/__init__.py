@@ -9,6 +9,7 @@ from forex_diffusion.storage.repositories.models import TrainedModelRepository
 from forex_diffusion.storage.repositories.patterns import PatternEventRepository
 from forex_diffusion.storage.repositories.runs import RunRepository
 from forex_diffusion.storage.repositories.signals import FusedSignalRepository
+from forex_diffusion.storage.repositories.trading import TradingRepository
 
 __all__ = [
     "CandleRepository",
@@ -16,6 +17,7 @@ __all__ = [
     "PatternEventRepository",
     "RunRepository",
     "SeriesSummary",
+    "TradingRepository",
     "TrainedModelRepository",
     "UpsertResult",
 ]

@@ -91,3 +91,23 @@ class RunRepository:
         with self.store.session() as session:
             row = session.scalars(stmt).first()
             return None if row is None else _as_dict(row)
+
+    def list(self, *, kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Runs, newest first (optionally of one kind)."""
+        stmt = select(RunRow)
+        if kind:
+            stmt = stmt.where(RunRow.kind == kind)
+        stmt = stmt.order_by(RunRow.started_at.desc(), RunRow.run_id).limit(limit)
+        with self.store.session() as session:
+            return [_as_dict(row) for row in session.scalars(stmt)]
+
+    def update(self, run_id: str, **values: Any) -> None:
+        """Set columns of a run (``status``, ``error``, ``metrics``...)."""
+        with self.store.session() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise StorageError(f"no run {run_id!r} in the store")
+            for key, value in values.items():
+                if key not in RunRow.__mapper__.column_attrs:
+                    raise StorageError(f"runs has no column {key!r}")
+                setattr(row, key, value)

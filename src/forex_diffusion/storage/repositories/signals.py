@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import insert, select
@@ -12,7 +13,7 @@ from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage.database import Store
 from forex_diffusion.storage.models import FusedSignalRow, to_ms
 
-__all__ = ["SIGNAL_COLUMNS", "FusedSignalRepository"]
+__all__ = ["SIGNAL_COLUMNS", "FusedSignalRepository", "signal_row"]
 
 _DIMENSIONS = (
     "pattern_strength",
@@ -40,6 +41,32 @@ SIGNAL_COLUMNS = [
 ]
 
 
+def signal_row(signal: FusedSignal, passed: bool, *, run_id: str | None) -> dict[str, Any]:
+    """The ``fused_signals`` row of a signal; its quality must hold the six dimensions and
+    ``composite``."""
+    missing = [d for d in (*_DIMENSIONS, "composite") if d not in signal.quality]
+    if missing:
+        raise ValueError(f"signal {signal.signal_id}: quality lacks {missing}")
+    return {
+        "signal_id": signal.signal_id,
+        "run_id": run_id,
+        "source": signal.source,
+        "symbol": Symbol.parse(signal.symbol).name,
+        "timeframe": Timeframe.parse(signal.timeframe).value,
+        "direction": signal.direction,
+        "strength": float(signal.strength),
+        **{d: float(signal.quality[d]) for d in (*_DIMENSIONS, "composite")},
+        "passed": bool(passed),
+        "regime": signal.regime,
+        "entry_price": signal.entry_price,
+        "target_price": signal.target_price,
+        "stop_price": signal.stop_price,
+        "ts": to_ms(signal.timestamp),
+        "valid_until": to_ms(signal.valid_until),
+        "signal_metadata": dict(signal.metadata),
+    }
+
+
 class FusedSignalRepository:
     """Reads and writes ``fused_signals``."""
 
@@ -49,31 +76,7 @@ class FusedSignalRepository:
     def save(self, decisions: Iterable[tuple[FusedSignal, bool]], *, run_id: str | None) -> int:
         """Store signals with their gate verdict (``passed``), one transaction; the quality
         mapping must hold the six dimensions and ``composite``. Returns the count."""
-        rows = []
-        for signal, passed in decisions:
-            missing = [d for d in (*_DIMENSIONS, "composite") if d not in signal.quality]
-            if missing:
-                raise ValueError(f"signal {signal.signal_id}: quality lacks {missing}")
-            rows.append(
-                {
-                    "signal_id": signal.signal_id,
-                    "run_id": run_id,
-                    "source": signal.source,
-                    "symbol": Symbol.parse(signal.symbol).name,
-                    "timeframe": Timeframe.parse(signal.timeframe).value,
-                    "direction": signal.direction,
-                    "strength": float(signal.strength),
-                    **{d: float(signal.quality[d]) for d in (*_DIMENSIONS, "composite")},
-                    "passed": bool(passed),
-                    "regime": signal.regime,
-                    "entry_price": signal.entry_price,
-                    "target_price": signal.target_price,
-                    "stop_price": signal.stop_price,
-                    "ts": to_ms(signal.timestamp),
-                    "valid_until": to_ms(signal.valid_until),
-                    "signal_metadata": dict(signal.metadata),
-                }
-            )
+        rows = [signal_row(signal, passed, run_id=run_id) for signal, passed in decisions]
         if rows:
             with self.store.session() as session:
                 session.execute(insert(FusedSignalRow), rows)

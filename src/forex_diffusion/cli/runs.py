@@ -1,0 +1,131 @@
+"""``fxd runs list`` and ``fxd runs show``: what runs did, from the store."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from forex_diffusion.cli.context import console, wide_console
+from forex_diffusion.cli.context import state as cli_state
+from forex_diffusion.core.errors import StorageError
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Runs in the store: backtests, paper runs, signal studies.")
+
+
+def _time(ms: int | None) -> str:
+    return "-" if ms is None else f"{pd.Timestamp(ms, unit='ms', tz='UTC'):%Y-%m-%d %H:%M}"
+
+
+def list_runs(
+    kind: Annotated[str | None, typer.Option(help="Only runs of this kind (paper, ...).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+) -> None:
+    """List runs, newest first."""
+    from forex_diffusion.storage import RunRepository
+
+    runs = RunRepository(cli_state.store()).list(kind=kind, limit=limit)
+    if not runs:
+        console.print("no runs in the store")
+        return
+    table = Table(title=f"{len(runs)} runs")
+    for col in ("run id", "kind", "status", "series", "strategy", "started", "last bar"):
+        table.add_column(col)
+    for r in runs:
+        series = f"{r['symbol'] or '-'} {r['timeframe'] or ''}".strip()
+        table.add_row(
+            r["run_id"],
+            r["kind"],
+            r["status"],
+            series,
+            r["strategy"] or "-",
+            _time(r["started_at"]),
+            _time(r["last_bar_ts"]),
+        )
+    wide_console(120).print(table)
+
+
+def show(
+    run_id: Annotated[str, typer.Argument(help="Run id (see `fxd runs list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """A run's trades, orders and metrics."""
+    from forex_diffusion.storage import RunRepository, TradingRepository
+    from forex_diffusion.trading.summary import run_metrics
+
+    store = cli_state.store()
+    run = RunRepository(store).get(run_id)
+    if run is None:
+        raise StorageError(f"no run {run_id!r} in the store (see `fxd runs list`)")
+    repo = TradingRepository(store)
+    trades, equity = repo.trades(run_id), repo.equity(run_id)
+    initial = float(
+        ((run["config"] or {}).get("trading") or {}).get("broker", {}).get("initial_balance")
+        or (equity["balance"].iloc[0] if len(equity) else 0.0)
+        or 1.0
+    )
+    metrics: dict[str, Any] = {
+        **(run["metrics"] or {}),
+        **run_metrics(trades, equity["equity"], initial=initial),
+    }
+    result = {
+        "run_id": run_id,
+        "kind": run["kind"],
+        "status": run["status"],
+        "symbol": run["symbol"],
+        "timeframe": run["timeframe"],
+        "strategy": run["strategy"],
+        "last_bar": _time(run["last_bar_ts"]),
+        "error": run["error"],
+        "trades": [
+            {
+                **row,
+                "entry_time": row["entry_time"].isoformat(),
+                "exit_time": row["exit_time"].isoformat(),
+            }
+            for row in trades.to_dict("records")
+        ],
+        "orders": repo.orders(run_id),
+        "metrics": metrics,
+    }
+    if as_json:
+        console.print_json(json.dumps(result, default=str))
+        return
+    out = wide_console(120)
+    out.print(
+        f"run {run_id}: {run['kind']} {run['strategy'] or ''} on {run['symbol']} "
+        f"{run['timeframe']}, {run['status']}, last bar {result['last_bar']}"
+    )
+    table = Table(title=f"{len(trades)} trades")
+    for col in ("entry", "exit", "dir", "units", "entry px", "exit px", "pnl", "reason", "source"):
+        table.add_column(col, justify="right" if col in ("units", "pnl") else "left")
+    for t in trades.tail(30).itertuples():
+        table.add_row(
+            f"{t.entry_time:%Y-%m-%d %H:%M}",
+            f"{t.exit_time:%Y-%m-%d %H:%M}",
+            str(t.direction),
+            f"{t.units:,.0f}",
+            f"{t.entry_price:.5f}",
+            f"{t.exit_price:.5f}",
+            f"{t.pnl:,.2f}",
+            str(t.exit_reason),
+            str(t.source or "-"),
+        )
+    out.print(table)
+    m = metrics
+    win = "-" if m["win_rate"] is None else f"{m['win_rate']:.1%}"
+    pf = "-" if m["profit_factor"] is None else f"{m['profit_factor']:.2f}"
+    out.print(
+        f"{m['trades']} trades, win rate {win}, net P&L {m['net_pnl']:,.2f}, profit factor "
+        f"{pf}, max drawdown {m['max_drawdown']:.1%}, final equity {m['final_equity']:,.2f}; "
+        f"{len(result['orders'])} orders"
+    )
+
+
+app.command("list")(list_runs)
+app.command("show")(show)
