@@ -94,6 +94,12 @@ COMMANDS = [
     ["signals"],
     ["signals", "generate"],
     ["signals", "stats"],
+    ["paper"],
+    ["paper", "start"],
+    ["paper", "resume"],
+    ["runs"],
+    ["runs", "list"],
+    ["runs", "show"],
 ]
 
 

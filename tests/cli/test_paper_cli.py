@@ -1,0 +1,192 @@
+"""``fxd paper`` and ``fxd runs`` through the real console script, kill -9 included."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from forex_diffusion.data.sample import load_sample
+from forex_diffusion.storage import CandleRepository, Store
+from tests.cli.test_cli import FXD, fxd
+
+PARAMS = ["--param", "fast=5", "--param", "slow=20", "--from", "2017-09-01"]
+
+
+@pytest.fixture
+def paper_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FXD_")}
+    config = tmp_path / "fxd.toml"
+    config.write_text("[trading.risk]\nmax_drawdown = 0.9\ndaily_loss_limit = 0.5\n")
+    env.update(
+        FXD_DATABASE_URL=f"sqlite:///{tmp_path / 'paper.sqlite'}",
+        FXD_CONFIG=str(config),
+        COLUMNS="200",
+    )
+    store = Store(env["FXD_DATABASE_URL"])  # seeded in-process: faster than an import
+    store.ensure_schema()
+    CandleRepository(store).upsert("EURUSD", "H1", load_sample())
+    store.dispose()
+    return env
+
+
+def _last_bar(url: str, run_id: str) -> int | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT last_bar_ts FROM runs WHERE run_id = :r"), {"r": run_id}
+            ).scalar()
+    finally:
+        engine.dispose()
+
+
+def _trades(env: dict[str, str], run_id: str) -> dict[str, object]:
+    shown = fxd(env, "runs", "show", run_id, "--json")
+    assert shown.code == 0, shown.err
+    return dict(json.loads(shown.out))
+
+
+def test_kill_9_then_resume_gives_the_same_trades(paper_env: dict[str, str]) -> None:
+    whole = fxd(
+        paper_env,
+        "paper",
+        "start",
+        "--run-id",
+        "whole",
+        "--symbol",
+        "EURUSD",
+        "--timeframe",
+        "H1",
+        "--strategy",
+        "sma_cross",
+        *PARAMS,
+        "--until-idle",
+    )
+    assert whole.code == 0, whole.err
+    reference = _trades(paper_env, "whole")
+    assert len(reference["trades"]) > 10  # type: ignore[arg-type]
+
+    proc = subprocess.Popen(
+        [
+            FXD,
+            "paper",
+            "start",
+            "--run-id",
+            "killed",
+            "--symbol",
+            "EURUSD",
+            "--timeframe",
+            "H1",
+            "--strategy",
+            "sma_cross",
+            *PARAMS,
+            "--until-idle",
+        ],
+        env=paper_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    start_ms = 1504224000000  # 2017-09-01
+    target = start_ms + random.Random().randint(10, 60) * 86_400_000
+    deadline = time.monotonic() + 120
+    url = paper_env["FXD_DATABASE_URL"]
+    while time.monotonic() < deadline and proc.poll() is None:
+        last = _last_bar(url, "killed")
+        if last is not None and last >= target:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = _last_bar(url, "killed")
+    final = _last_bar(url, "whole")
+    assert killed_at is not None and final is not None and killed_at < final
+
+    resumed = fxd(paper_env, "paper", "resume", "killed", "--until-idle")
+    assert resumed.code == 0, resumed.err
+    assert "resumed after" in resumed.out
+    again = _trades(paper_env, "killed")
+    assert again["trades"] == reference["trades"]
+    assert len(again["orders"]) == len(reference["orders"])  # type: ignore[arg-type]
+    ids = [o["client_order_id"] for o in again["orders"]]  # type: ignore[attr-defined]
+    assert len(ids) == len(set(ids))
+    assert again["metrics"]["net_pnl"] == pytest.approx(reference["metrics"]["net_pnl"])  # type: ignore[index]
+
+
+def test_runs_list_show_and_errors(paper_env: dict[str, str]) -> None:
+    got = fxd(
+        paper_env,
+        "paper",
+        "start",
+        "--run-id",
+        "r1",
+        "--symbol",
+        "EURUSD",
+        "--timeframe",
+        "H1",
+        "--strategy",
+        "donchian_breakout",
+        "--from",
+        "2017-11-01",
+        "--until-idle",
+    )
+    assert got.code == 0, got.err
+    listed = fxd(paper_env, "runs", "list")
+    assert listed.code == 0 and "r1" in listed.out and "donchian_breakout" in listed.out
+    shown = _trades(paper_env, "r1")
+    assert set(shown) >= {"trades", "orders", "metrics"}
+    trade = shown["trades"][0]  # type: ignore[index]
+    assert set(trade) >= {
+        "entry_time",
+        "exit_time",
+        "direction",
+        "entry_price",
+        "exit_price",
+        "units",
+        "pnl",
+        "source",
+    }
+    assert all("client_order_id" in o for o in shown["orders"])  # type: ignore[attr-defined]
+    table = fxd(paper_env, "runs", "show", "r1")
+    assert table.code == 0 and "profit factor" in table.out
+    missing = fxd(paper_env, "runs", "show", "nope")
+    assert missing.code == 5 and "no run 'nope'" in missing.err
+    bad = fxd(
+        paper_env,
+        "paper",
+        "start",
+        "--run-id",
+        "r2",
+        "--symbol",
+        "EURUSD",
+        "--timeframe",
+        "H1",
+        "--param",
+        "fast",
+        "--until-idle",
+    )
+    assert bad.code == 4 and "expected name=value" in bad.err
+    unknown = fxd(
+        paper_env,
+        "paper",
+        "start",
+        "--run-id",
+        "r3",
+        "--symbol",
+        "EURUSD",
+        "--timeframe",
+        "H1",
+        "--strategy",
+        "sma_cros",
+        "--until-idle",
+    )
+    assert unknown.code == 4 and "did you mean 'sma_cross'" in unknown.err
+    assert fxd(paper_env, "paper", "resume", "r9").code == 5
