@@ -30,7 +30,7 @@ from forex_diffusion.intelligence.unified_signal_fusion import SignalDecision, U
 from forex_diffusion.patterns.registry import PatternRegistry
 from forex_diffusion.patterns.vectorized_detectors import events_from_frame
 
-__all__ = ["SignalStudy", "calibrate_patterns", "run_signal_study", "study_split"]
+__all__ = ["SignalStudy", "calibrate_patterns", "pattern_events", "run_signal_study", "study_split"]
 
 MIN_FIT_BARS = 1000
 
@@ -45,7 +45,8 @@ class SignalStudy:
     regime: RegimeDetector
 
 
-def _pattern_events(candles: pd.DataFrame) -> tuple[list[PatternEvent], np.ndarray]:
+def pattern_events(candles: pd.DataFrame) -> tuple[list[PatternEvent], np.ndarray]:
+    """Directional pattern events of the candles and the position of each one's confirm bar."""
     frame = PatternRegistry().scan(candles)
     frame = frame[frame["direction"] != "neutral"].reset_index(drop=True)
     positions = pd.DatetimeIndex(candles.index).get_indexer(pd.DatetimeIndex(frame["confirm_ts"]))
@@ -140,7 +141,7 @@ def run_signal_study(
         spread_pips=spread_pips,
     )
     context = builder.frame(candles)
-    events, positions = _pattern_events(candles)
+    events, positions = pattern_events(candles)
     calibration = calibrate_patterns(
         candles,
         events,

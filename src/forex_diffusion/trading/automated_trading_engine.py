@@ -73,7 +73,8 @@ class BarRecord:
     trades: list[Trade]
     account: Account
     state: EngineState
-    signals: list[FusedSignal] = field(default_factory=list)
+    signals: list[tuple[FusedSignal, bool]] = field(default_factory=list)
+    """Signals the strategy scored on this bar with the gate's verdict."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -152,6 +153,8 @@ class AutomatedTradingEngine:
         self.trades: list[Trade] = []
         self.equity: list[tuple[pd.Timestamp, float]] = []
         self._history: dict[tuple[str, str], _History] = {}
+        self.history_size = max(self.config.engine.history_bars, self.strategy.warmup)
+        """Closed bars kept per series (at least the strategy's warm-up)."""
         self._execution_tf: dict[str, Timeframe] = {}
         self._last: dict[str, tuple[pd.Timestamp, str]] = {}
 
@@ -179,12 +182,10 @@ class AutomatedTradingEngine:
     def warm(self, symbol: str, timeframe: str, candles: pd.DataFrame) -> None:
         """Give a series history to decide on (bars before trading starts); nothing trades."""
         tf = Timeframe.parse(timeframe)
-        history = self._history.setdefault(
-            (symbol, tf.value), _History(self.config.engine.history_bars)
-        )
+        history = self._history.setdefault((symbol, tf.value), _History(self.history_size))
         if not history and len(candles):
             self.strategy.start(symbol, tf.value)
-        for _, row in candles.iloc[-self.config.engine.history_bars :].iterrows():
+        for _, row in candles.iloc[-self.history_size :].iterrows():
             history.add(as_bar(row, tf.value))
 
     def on_bar(self, symbol: str, timeframe: str, bar: Bar | pd.Series) -> BarRecord:
@@ -193,14 +194,12 @@ class AutomatedTradingEngine:
             raise ConfigError("the engine is stopped: call start() first")
         tf = Timeframe.parse(timeframe)
         the_bar = as_bar(bar, tf.value)
-        history = self._history.setdefault(
-            (symbol, tf.value), _History(self.config.engine.history_bars)
-        )
+        history = self._history.setdefault((symbol, tf.value), _History(self.history_size))
         if not history:
             self.strategy.start(symbol, tf.value)
         history.add(the_bar)
         notes: list[str] = []
-        signals: list[FusedSignal] = []
+        signals: list[tuple[FusedSignal, bool]] = []
         try:
             if self._executes(symbol, tf):
                 self._call(lambda: self.broker.on_bar(symbol, the_bar))
@@ -214,9 +213,16 @@ class AutomatedTradingEngine:
                     self.broker.positions(symbol),
                     self.broker.account(),
                 )
-                for n, intent in enumerate(self.strategy.on_bar(view)):
-                    if intent.signal is not None:
-                        signals.append(intent.signal)
+                self.strategy.signals = []
+                intents = self.strategy.on_bar(view)
+                signals = list(self.strategy.signals)
+                scored = {s.signal_id for s, _ in signals}
+                signals += [
+                    (i.signal, True)
+                    for i in intents
+                    if i.signal is not None and i.signal.signal_id not in scored
+                ]
+                for n, intent in enumerate(intents):
                     self._act(intent, view, the_bar.ts, n, notes)
             self.failures = 0
         except BrokerError as exc:
@@ -339,7 +345,7 @@ class AutomatedTradingEngine:
         symbol: str,
         timeframe: str,
         ts: pd.Timestamp,
-        signals: list[FusedSignal],
+        signals: list[tuple[FusedSignal, bool]],
         notes: list[str],
     ) -> BarRecord:
         report = self.broker.drain()

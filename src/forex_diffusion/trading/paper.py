@@ -116,7 +116,7 @@ class PaperRun:
                 self.symbol,
                 self.timeframe,
                 end=self.start,
-                last=self.engine.config.engine.history_bars,
+                last=self.engine.history_size,
             )
             self.engine.warm(self.symbol, self.timeframe, history)
 

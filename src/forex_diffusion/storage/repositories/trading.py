@@ -79,10 +79,11 @@ class TradingRepository:
         margin_used: float,
         open_pnl: float,
         status: str,
-        signals: Sequence[FusedSignal] = (),
+        signals: Sequence[tuple[FusedSignal, bool]] = (),
         error: str | None = None,
     ) -> None:
-        """Write one bar's changes and move the run's ``last_bar_ts`` to ``ts``, atomically."""
+        """Write one bar's changes and move the run's ``last_bar_ts`` to ``ts``, atomically
+        (``signals``: the signals scored on the bar with the gate's verdict)."""
         now = to_ms(ts)
         with self.store.session() as session:
             run = session.get(RunRow, run_id)
@@ -98,8 +99,8 @@ class TradingRepository:
             session.flush()
             for trade in trades:
                 self._trade(session, run_id, trade)
-            for signal in signals:
-                session.add(FusedSignalRow(**signal_row(signal, True, run_id=run_id)))
+            for signal, passed in signals:
+                session.add(FusedSignalRow(**signal_row(signal, passed, run_id=run_id)))
             snap = session.scalar(
                 select(EquitySnapshotRow).where(
                     EquitySnapshotRow.run_id == run_id, EquitySnapshotRow.ts == now

@@ -1,5 +1,6 @@
 """Strategies: the base class, the registry, and the reference strategies."""
 
+from forex_diffusion.trading.strategies import fusion as _fusion  # noqa: F401 (registers)
 from forex_diffusion.trading.strategies import reference as _reference  # noqa: F401 (registers)
 from forex_diffusion.trading.strategies.base import (
     STRATEGIES,

@@ -76,6 +76,8 @@ class Strategy(ABC):
     Params: ClassVar[type[StrategyParams]] = StrategyParams
 
     def __init__(self, params: StrategyParams | Mapping[str, Any] | None = None) -> None:
+        self.signals: list[tuple[FusedSignal, bool]] = []
+        """Signals scored on the current bar with the gate's verdict (the engine stores them)."""
         if isinstance(params, StrategyParams):
             self.params = params
         else:

@@ -1,0 +1,147 @@
+"""The main strategy: patterns and forecasts fused by :class:`UnifiedSignalFusion`.
+
+On its first decision a series fits, on the closed bars it has (``fit_bars`` of them): the
+regime detector, the pattern calibration (against the outcomes of the patterns whose expiry
+lies inside those bars) and the forecaster (the bootstrap random walk, or the diffusion model).
+Nothing is refitted later, so every later decision is out of sample. Then, on every closed bar,
+the last ``window`` bars give the patterns confirmed on that bar, the bar's context (regime,
+higher timeframes, volume, open positions) and a forecast; the fusion gates and ranks them, and
+the best selected signal becomes an intent with its stop and target, held at most until the
+signal expires. Forecasts are seeded from the bar time, so a replay decides the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from forex_diffusion.core.types import Timeframe
+from forex_diffusion.forecast.base import Predictor
+from forex_diffusion.forecast.baselines import BootstrapEstimator
+from forex_diffusion.intelligence.market_context import ContextBuilder
+from forex_diffusion.intelligence.regime import RegimeDetector
+from forex_diffusion.intelligence.signal_quality_scorer import SignalQualityScorer
+from forex_diffusion.intelligence.signal_study import calibrate_patterns, pattern_events
+from forex_diffusion.intelligence.unified_signal_fusion import UnifiedSignalFusion
+from forex_diffusion.trading.strategies.base import (
+    STRATEGIES,
+    BarView,
+    Intent,
+    Strategy,
+    StrategyParams,
+)
+
+__all__ = ["FusionStrategy"]
+
+
+@dataclass(slots=True)
+class _Series:
+    builder: ContextBuilder
+    fusion: UnifiedSignalFusion
+    predictor: Predictor | None
+
+
+@STRATEGIES.register("fusion")
+class FusionStrategy(Strategy):
+    """Trades the best fused, quality-gated signal of each bar (see the module docstring)."""
+
+    name = "fusion"
+
+    class Params(StrategyParams):
+        forecaster: Literal["bootstrap", "diffusion", "none"] = "bootstrap"
+        fit_bars: int = Field(default=1000, ge=900, description="bars fitted on before trading")
+        window: int = Field(
+            default=760, ge=730, description="bars each decision looks at (the regime needs 721)"
+        )
+        threshold: float = Field(default=0.65, ge=0, le=1, description="quality gate")
+        max_per_regime: int = Field(default=3, ge=1)
+        spread_pips: float = Field(default=1.0, ge=0)
+        samples: int = Field(default=200, ge=10, description="forecast sample paths")
+        epochs: int = Field(default=10, ge=1, description="diffusion training epochs")
+        seed: int = 0
+
+    params: Params
+
+    def __init__(self, params: StrategyParams | dict[str, object] | None = None) -> None:
+        super().__init__(params)
+        self._series: dict[tuple[str, str], _Series] = {}
+
+    @property
+    def warmup(self) -> int:
+        return self.params.fit_bars
+
+    def _fit(self, symbol: str, timeframe: str, candles: pd.DataFrame) -> _Series:
+        p = self.params
+        builder = ContextBuilder(
+            symbol=symbol,
+            timeframe=timeframe,
+            regime=RegimeDetector().fit(candles),
+            spread_pips=p.spread_pips,
+        )
+        events, positions = pattern_events(candles)
+        calibration = calibrate_patterns(
+            candles,
+            events,
+            positions,
+            context=builder.frame(candles),
+            fit_end=len(candles),
+            spread=builder.spread,
+            bar=pd.Timedelta(Timeframe.parse(timeframe).delta),
+        )
+        predictor: Predictor | None = None
+        if p.forecaster == "bootstrap":
+            predictor = BootstrapEstimator(symbol=symbol, timeframe=timeframe).fit(candles)
+        elif p.forecaster == "diffusion":
+            from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionEstimator
+
+            config = DiffusionConfig(
+                symbol=symbol, timeframe=timeframe, epochs=p.epochs, seed=p.seed
+            )
+            predictor = DiffusionEstimator(config).fit(candles)
+        fusion = UnifiedSignalFusion(
+            scorer=SignalQualityScorer(threshold=p.threshold),
+            calibration=calibration,
+            max_per_regime=p.max_per_regime,
+        )
+        return _Series(builder, fusion, predictor)
+
+    def on_bar(self, view: BarView) -> Sequence[Intent]:
+        key = (view.symbol, view.timeframe)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = self._fit(view.symbol, view.timeframe, view.candles)
+        window = view.candles.iloc[-self.params.window :]
+        last = len(window) - 1
+        events, positions = pattern_events(window)
+        now = [e for e, at in zip(events, positions, strict=True) if at == last]
+        forecasts = []
+        if series.predictor is not None:
+            seed = self.params.seed + int(window.index[-1].value // 10**9) % 2**31
+            forecasts = series.predictor.predict_batch(
+                window, [last], num_samples=self.params.samples, seed=seed
+            )
+        side = {"long": 1, "short": -1}.get(view.side or "", 0)
+        context = series.builder.latest(window, open_positions={view.symbol: side} if side else {})
+        signals = series.fusion.fuse_signals(context, patterns=now, forecasts=forecasts)
+        self.signals = [(d.signal, d.score.passed) for d in series.fusion.last_decisions]
+        for signal in signals:
+            direction: Literal["long", "short"] = "long" if signal.direction == "bull" else "short"
+            if direction == view.side:
+                continue
+            bars = max(1, round((signal.valid_until - signal.timestamp) / context.bar))
+            return [
+                Intent(
+                    symbol=view.symbol,
+                    direction=direction,
+                    stop=signal.stop_price,
+                    target=signal.target_price,
+                    time_stop_bars=bars,
+                    source=signal.source,
+                    signal=signal,
+                )
+            ]
+        return []
