@@ -226,3 +226,33 @@ def test_bad_run_ids_and_strategies_are_refused() -> None:
         AutomatedTradingEngine(TradingConfig(strategy_params={"fast": 0}))
     with pytest.raises(ConfigError, match="call start"):
         AutomatedTradingEngine().on_bar("EURUSD", "H1", frame([1.1]).iloc[0])
+
+
+def test_several_symbols_trade_through_one_account() -> None:
+    class Both(Strategy):
+        name = "both"
+
+        def on_bar(self, view: BarView) -> Sequence[Intent]:
+            if len(view.candles) == 2 and not view.positions:
+                return [Intent(symbol=view.symbol, direction="long", units=100_000.0)]
+            return []
+
+    engine = AutomatedTradingEngine(TradingConfig(), strategy=Both())
+    engine.start()
+    eur = frame([1.10, 1.10, 1.10, 1.11])
+    jpy = frame([150.0, 150.0, 150.0, 151.0])
+    for i in range(4):
+        engine.on_bar("EURUSD", "H1", eur.iloc[i])
+        engine.on_bar("USDJPY", "H1", jpy.iloc[i])
+    engine.finish()
+    by_symbol = {t.symbol: t for t in engine.trades}
+    assert set(by_symbol) == {"EURUSD", "USDJPY"}
+    # USDJPY P&L converted at the exit price: ~100 pips x 1000 JPY / 151 = ~662 USD
+    assert by_symbol["USDJPY"].pnl == pytest.approx(
+        100_000 * (by_symbol["USDJPY"].exit_price - by_symbol["USDJPY"].entry_price) / 151.0
+        - by_symbol["USDJPY"].commission,
+        rel=1e-3,
+    )
+    assert engine.broker.account().balance == pytest.approx(
+        100_000 + sum(t.pnl for t in engine.trades)
+    )
