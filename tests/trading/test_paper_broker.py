@@ -15,10 +15,10 @@ def config(spread: float = 1.0, **kw: object) -> BrokerConfig:
     """Bid-quoted candles, one flat spread, no costs unless asked."""
     base: dict[str, object] = {
         "price_basis": "bid",
-        "spreads": {"default": dict.fromkeys(SPREAD_BUCKETS, spread)},
+        "spreads": dict.fromkeys(BrokerConfig().spreads, dict.fromkeys(SPREAD_BUCKETS, spread)),
         "commission_per_lot": 0.0,
         "slippage_pips": 0.0,
-        "swaps": {"default": SwapRates(long=0.0, short=0.0)},
+        "swaps": dict.fromkeys(BrokerConfig().swaps, SwapRates(long=0.0, short=0.0)),
     }
     return BrokerConfig.model_validate({**base, **kw})
 
@@ -111,7 +111,9 @@ def test_weekend_gap_through_the_stop_fills_at_the_gap_price() -> None:
 
 
 def _swap_after(entry: str, bars: list[str]) -> float:
-    b = PaperBroker(config(swaps={"default": SwapRates(long=-1.0, short=0.5)}))
+    b = PaperBroker(
+        config(swaps=dict.fromkeys(BrokerConfig().swaps, SwapRates(long=-1.0, short=0.5)))
+    )
     b.on_bar("EURUSD", bar(entry, 1.1, 1.1, 1.1, 1.1))
     b.submit(order("L"))
     for ts in bars:

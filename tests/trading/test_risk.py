@@ -18,7 +18,7 @@ def broker(balance: float = 100_000.0, leverage: float = 30.0) -> PaperBroker:
     cfg = BrokerConfig(
         initial_balance=balance,
         leverage=leverage,
-        spreads={"default": dict.fromkeys(SPREAD_BUCKETS, 0.0)},
+        spreads=dict.fromkeys(BrokerConfig().spreads, dict.fromkeys(SPREAD_BUCKETS, 0.0)),
         commission_per_lot=0.0,
         slippage_pips=0.0,
     )

@@ -73,7 +73,7 @@ class BrokerConfig(FrozenModel):
     )
     spreads: dict[str, dict[str, float]] = Field(
         default_factory=lambda: dict(_DEFAULT_SPREADS),
-        description="pips per pair and bucket; 'default' for unlisted pairs",
+        description="pips per pair and bucket, over the defaults; 'default' for unlisted pairs",
     )
     swaps: dict[str, SwapRates] = Field(default_factory=lambda: dict(_DEFAULT_SWAPS))
     commission_per_lot: float = Field(
@@ -97,11 +97,19 @@ class BrokerConfig(FrozenModel):
     def _upper(cls, value: str) -> str:
         return value.upper()
 
+    @field_validator("spreads", mode="before")
+    @classmethod
+    def _over_default_spreads(cls, value: object) -> object:
+        return {**_DEFAULT_SPREADS, **value} if isinstance(value, dict) else value
+
+    @field_validator("swaps", mode="before")
+    @classmethod
+    def _over_default_swaps(cls, value: object) -> object:
+        return {**_DEFAULT_SWAPS, **value} if isinstance(value, dict) else value
+
     @field_validator("spreads")
     @classmethod
     def _buckets(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        if "default" not in value:
-            raise ValueError("spreads needs a 'default' pair")
         for pair, table in value.items():
             missing = [b for b in SPREAD_BUCKETS if b not in table]
             unknown = [b for b in table if b not in SPREAD_BUCKETS]
@@ -111,12 +119,6 @@ class BrokerConfig(FrozenModel):
                 raise ValueError(f"spreads.{pair}: pips must be >= 0")
         return value
 
-    @field_validator("swaps")
-    @classmethod
-    def _default_swap(cls, value: dict[str, SwapRates]) -> dict[str, SwapRates]:
-        if "default" not in value:
-            raise ValueError("swaps needs a 'default' pair")
-        return value
 
 
 class RiskConfig(FrozenModel):
