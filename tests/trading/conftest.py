@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from forex_diffusion.core.events import Order
+from forex_diffusion.storage import Store
 from forex_diffusion.trading.broker import Bar
 
 H1 = pd.Timedelta(hours=1)
@@ -26,5 +30,9 @@ def order(cid: str, side: str = "buy", units: float = 100_000, **kw: object) -> 
 
 
 @pytest.fixture
-def make_bar():  # type: ignore[no-untyped-def]
-    return bar
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A store for checks that do not depend on the backend (slow ones run on SQLite only)."""
+    s = Store(f"sqlite:///{tmp_path / 'trading.sqlite'}")
+    s.ensure_schema()
+    yield s
+    s.dispose()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from sqlalchemy import text
@@ -26,15 +23,6 @@ START = pd.Timestamp("2017-09-01", tz="UTC")
 @pytest.fixture
 def candles() -> pd.DataFrame:
     return load_sample().loc["2017-08-01":"2017-10-31"]
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    """The checks that do not depend on the backend run on SQLite only (they are slow)."""
-    s = Store(f"sqlite:///{tmp_path / 'paper.sqlite'}")
-    s.ensure_schema()
-    yield s
-    s.dispose()
 
 
 def test_a_paper_run_persists_every_bar(store: Store, candles: pd.DataFrame) -> None:

@@ -3,11 +3,7 @@ risk and sizing -> paper broker -> store, with trades from both source types."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pandas as pd
-import pytest
 from sqlalchemy import text
 
 from forex_diffusion.core.trading_config import RiskConfig, TradingConfig
@@ -19,14 +15,6 @@ from forex_diffusion.storage import (
     TradingRepository,
 )
 from forex_diffusion.trading.paper import start_paper
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'pipeline.sqlite'}")
-    s.ensure_schema()
-    yield s
-    s.dispose()
 
 
 def test_patterns_and_forecasts_reach_trades_and_everything_is_stored(

@@ -120,7 +120,6 @@ class BrokerConfig(FrozenModel):
         return value
 
 
-
 class RiskConfig(FrozenModel):
     """Sizing and limits (``[trading.risk]``)."""
 
