@@ -73,6 +73,7 @@ def test_stop_and_target_in_one_bar_follow_the_intrabar_rule(
     (trade,) = b.drain().trades
     assert trade.exit_reason == reason and trade.exit_price == pytest.approx(price)
     assert trade.pnl == pytest.approx((price - 1.1001) * 100_000)
+    assert trade.initial_risk == pytest.approx((1.1001 - 1.0980) * 100_000)  # 21 pips
 
 
 def test_stop_loss_slips_and_take_profit_does_not() -> None:

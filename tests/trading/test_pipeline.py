@@ -23,7 +23,7 @@ def test_patterns_and_forecasts_reach_trades_and_everything_is_stored(
     candles = load_sample().iloc[:1500]
     CandleRepository(sqlite_store).upsert("EURUSD", "H1", candles)
     config = TradingConfig(
-        strategy="fusion",
+        strategy="fused",
         strategy_params={"forecaster": "bootstrap", "fit_bars": 1000, "samples": 100},
         risk=RiskConfig(max_drawdown=0.9, daily_loss_limit=0.5),
     )

@@ -55,8 +55,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """A run's trades, orders and metrics."""
+    from forex_diffusion.backtest.metrics import performance
     from forex_diffusion.storage import RunRepository, TradingRepository
-    from forex_diffusion.trading.summary import run_metrics
 
     store = cli_state.store()
     run = RunRepository(store).get(run_id)
@@ -71,7 +71,9 @@ def show(
     )
     metrics: dict[str, Any] = {
         **(run["metrics"] or {}),
-        **run_metrics(trades, equity["equity"], initial=initial),
+        **performance(equity["equity"], trades, initial=initial),
+        "trades_by_source": {str(k): int(v) for k, v in trades["source"].value_counts().items()},
+        "exit_reasons": {str(k): int(v) for k, v in trades["exit_reason"].value_counts().items()},
     }
     result = {
         "run_id": run_id,
@@ -120,10 +122,11 @@ def show(
     m = metrics
     win = "-" if m["win_rate"] is None else f"{m['win_rate']:.1%}"
     pf = "-" if m["profit_factor"] is None else f"{m['profit_factor']:.2f}"
+    sr = "-" if m["sharpe"] is None else f"{m['sharpe']:.2f}"
     out.print(
-        f"{m['trades']} trades, win rate {win}, net P&L {m['net_pnl']:,.2f}, profit factor "
-        f"{pf}, max drawdown {m['max_drawdown']:.1%}, final equity {m['final_equity']:,.2f}; "
-        f"{len(result['orders'])} orders"
+        f"{m['trade_count']} trades, win rate {win}, net P&L {m['net_pnl']:,.2f}, profit factor "
+        f"{pf}, Sharpe {sr}, max drawdown {m['max_drawdown']:.1%}, final equity "
+        f"{m['final_equity']:,.2f}; {len(result['orders'])} orders"
     )
 
 

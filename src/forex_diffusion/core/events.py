@@ -299,6 +299,7 @@ class Position:
     commission: float = 0.0
     spread_cost: float = 0.0
     slippage_cost: float = 0.0
+    initial_risk: float | None = None
     source: str | None = None
     signal_id: str | None = None
     status: Literal["open", "closed"] = "open"
@@ -311,7 +312,8 @@ class Position:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Trade:
-    """A closed round trip; ``pnl`` is net of commission and swap, in the account currency."""
+    """A closed round trip; ``pnl`` is net of commission and swap, in the account currency;
+    ``initial_risk`` is what the stop at entry put at risk (``None`` without a stop)."""
 
     position_key: str
     symbol: str
@@ -328,5 +330,6 @@ class Trade:
     spread_cost: float
     slippage_cost: float
     exit_reason: str
+    initial_risk: float | None = None
     source: str | None = None
     signal_id: str | None = None

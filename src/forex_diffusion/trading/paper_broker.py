@@ -243,6 +243,9 @@ class PaperBroker:
         commission = self.costs.commission(o.units)
         self.balance -= commission
         key = f"P-{o.client_order_id}"
+        risk = None
+        if o.stop_loss is not None:
+            risk = abs(self.to_account(o.units * (price - o.stop_loss), inst.symbol.quote))
         position = Position(
             position_key=key,
             symbol=o.symbol,
@@ -259,6 +262,7 @@ class PaperBroker:
             signal_id=o.signal_id,
             spread_cost=spread_cost,
             slippage_cost=slip_cost,
+            initial_risk=risk,
         )
         self._positions[key] = position
         self._set(o, "filled", o.reason)
@@ -425,6 +429,7 @@ class PaperBroker:
                 spread_cost=p.spread_cost * share + spread_cost,
                 slippage_cost=p.slippage_cost * share + slippage_cost,
                 exit_reason=reason,
+                initial_risk=None if p.initial_risk is None else p.initial_risk * share,
                 source=p.source,
                 signal_id=p.signal_id,
             )
@@ -442,6 +447,7 @@ class PaperBroker:
                 commission=p.commission - entry_commission,
                 spread_cost=p.spread_cost * (1 - share),
                 slippage_cost=p.slippage_cost * (1 - share),
+                initial_risk=None if p.initial_risk is None else p.initial_risk * (1 - share),
             )
             self._positions[p.position_key] = closed
         self._report.positions.append(closed)

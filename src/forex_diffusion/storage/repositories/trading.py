@@ -50,6 +50,7 @@ TRADE_COLUMNS = [
     "slippage_cost",
     "exit_reason",
     "source",
+    "risk",
 ]
 _EXIT_TYPES = {"stop_loss": "stop", "trailing_stop": "stop", "take_profit": "limit"}
 
@@ -223,7 +224,11 @@ class TradingRepository:
                 slippage_cost=t.slippage_cost,
                 exit_reason=t.exit_reason,
                 source=t.source,
-                trade_metadata={"position_key": t.position_key, "signal_id": t.signal_id},
+                trade_metadata={
+                    "position_key": t.position_key,
+                    "signal_id": t.signal_id,
+                    "risk": t.initial_risk,
+                },
             )
         )
 
@@ -249,10 +254,12 @@ class TradingRepository:
                     "slippage_cost": r.slippage_cost,
                     "exit_reason": r.exit_reason,
                     "source": r.source,
+                    "risk": (r.trade_metadata or {}).get("risk"),
                 }
                 for r in session.scalars(stmt)
             ]
         frame = pd.DataFrame(rows, columns=TRADE_COLUMNS)
+        frame["risk"] = frame["risk"].astype(float)
         for col in ("entry_time", "exit_time"):
             frame[col] = pd.to_datetime(frame[col].astype("int64"), unit="ms", utc=True)
         return frame

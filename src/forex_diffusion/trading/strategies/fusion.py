@@ -45,11 +45,11 @@ class _Series:
     predictor: Predictor | None
 
 
-@STRATEGIES.register("fusion")
+@STRATEGIES.register("fused")
 class FusionStrategy(Strategy):
     """Trades the best fused, quality-gated signal of each bar (see the module docstring)."""
 
-    name = "fusion"
+    name = "fused"
 
     class Params(StrategyParams):
         forecaster: Literal["bootstrap", "diffusion", "none"] = "bootstrap"

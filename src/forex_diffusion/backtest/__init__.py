@@ -1,0 +1,1 @@
+"""Backtest layer: metrics, historical runs, walk-forward studies and reports."""
