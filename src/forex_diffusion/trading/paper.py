@@ -3,7 +3,7 @@
 :func:`start_paper` creates a ``paper`` run and trades every stored bar of the series after
 ``start`` in order, then each new bar as it arrives in the store (``fxd data import``, the
 API); with ``until_idle`` it returns once no new bar comes. Every bar is written in one
-transaction (:class:`StoreRecorder`), and the run row keeps the last processed bar.
+transaction (``recording.StoreRecorder``), and the run row keeps the last processed bar.
 
 :func:`resume_paper` continues a run after a crash (even ``kill -9``): the engine is rebuilt
 from the run's stored config and replays the bars up to the last processed one without writing
@@ -25,46 +25,12 @@ from forex_diffusion.core.errors import DataError, StorageError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage import CandleRepository, RunRepository, Store, TradingRepository
-from forex_diffusion.trading.automated_trading_engine import (
-    AutomatedTradingEngine,
-    BarRecord,
-    EngineState,
-)
+from forex_diffusion.trading.automated_trading_engine import AutomatedTradingEngine, BarRecord
+from forex_diffusion.trading.recording import StoreRecorder
 
-__all__ = ["PaperRun", "StoreRecorder", "resume_paper", "start_paper"]
+__all__ = ["PaperRun", "resume_paper", "start_paper"]
 
 logger = logging.getLogger(__name__)
-_STATUS = {
-    EngineState.RUNNING: "running",
-    EngineState.PAUSED: "paused",
-    EngineState.ERROR: "error",
-    EngineState.STOPPED: "stopped",
-}
-
-
-class StoreRecorder:
-    """Writes each :class:`BarRecord` in one transaction."""
-
-    def __init__(self, store: Store) -> None:
-        self.repo = TradingRepository(store)
-
-    def record(self, record: BarRecord) -> None:
-        a = record.account
-        self.repo.record_bar(
-            record.run_id,
-            ts=record.ts,
-            orders=record.orders,
-            fills=record.fills,
-            positions=record.positions,
-            trades=record.trades,
-            balance=a.balance,
-            equity=a.equity,
-            margin_used=a.margin_used,
-            open_pnl=a.open_pnl,
-            status=_STATUS[record.state],
-            signals=record.signals,
-            error="; ".join(record.notes) if record.state is EngineState.ERROR else None,
-        )
 
 
 class _ReplayCheck:

@@ -10,7 +10,7 @@ their own, so every fill belongs to an order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -85,36 +85,83 @@ class TradingRepository:
     ) -> None:
         """Write one bar's changes and move the run's ``last_bar_ts`` to ``ts``, atomically
         (``signals``: the signals scored on the bar with the gate's verdict)."""
-        now = to_ms(ts)
         with self.store.session() as session:
-            run = session.get(RunRow, run_id)
-            if run is None:
-                raise StorageError(f"no run {run_id!r} in the store")
-            for order in orders:
-                self._order(session, run_id, order, now)
-            session.flush()
-            for fill in fills:
-                self._fill(session, run_id, fill)
-            for position in positions:
-                self._position(session, run_id, position, now)
-            session.flush()
-            for trade in trades:
-                self._trade(session, run_id, trade)
-            for signal, passed in signals:
-                session.add(FusedSignalRow(**signal_row(signal, passed, run_id=run_id)))
-            snap = session.scalar(
-                select(EquitySnapshotRow).where(
-                    EquitySnapshotRow.run_id == run_id, EquitySnapshotRow.ts == now
-                )
+            self._write(
+                session,
+                self._run(session, run_id),
+                ts=ts,
+                orders=orders,
+                fills=fills,
+                positions=positions,
+                trades=trades,
+                balance=balance,
+                equity=equity,
+                margin_used=margin_used,
+                open_pnl=open_pnl,
+                status=status,
+                signals=signals,
+                error=error,
             )
-            if snap is None:
-                snap = EquitySnapshotRow(run_id=run_id, ts=now)
-                session.add(snap)
-            snap.balance, snap.equity = balance, equity
-            snap.margin_used, snap.open_pnl = margin_used, open_pnl
-            run.last_bar_ts, run.status = now, status
-            if error is not None:
-                run.error = error
+
+    def record_bars(self, run_id: str, bars: Sequence[Mapping[str, Any]]) -> None:
+        """Write many bars (each the keyword arguments of :meth:`record_bar`) in one
+        transaction: a backtest is stored whole or not at all."""
+        with self.store.session() as session:
+            run = self._run(session, run_id)
+            for bar in bars:
+                self._write(session, run, **bar)
+
+    @staticmethod
+    def _run(session: Session, run_id: str) -> RunRow:
+        run = session.get(RunRow, run_id)
+        if run is None:
+            raise StorageError(f"no run {run_id!r} in the store")
+        return run
+
+    def _write(
+        self,
+        session: Session,
+        run: RunRow,
+        *,
+        ts: pd.Timestamp,
+        orders: Sequence[Order],
+        fills: Sequence[Fill],
+        positions: Sequence[Position],
+        trades: Sequence[Trade],
+        balance: float,
+        equity: float,
+        margin_used: float,
+        open_pnl: float,
+        status: str,
+        signals: Sequence[tuple[FusedSignal, bool]] = (),
+        error: str | None = None,
+    ) -> None:
+        run_id, now = run.run_id, to_ms(ts)
+        for order in orders:
+            self._order(session, run_id, order, now)
+        session.flush()
+        for fill in fills:
+            self._fill(session, run_id, fill)
+        for position in positions:
+            self._position(session, run_id, position, now)
+        session.flush()
+        for trade in trades:
+            self._trade(session, run_id, trade)
+        for signal, passed in signals:
+            session.add(FusedSignalRow(**signal_row(signal, passed, run_id=run_id)))
+        snap = session.scalar(
+            select(EquitySnapshotRow).where(
+                EquitySnapshotRow.run_id == run_id, EquitySnapshotRow.ts == now
+            )
+        )
+        if snap is None:
+            snap = EquitySnapshotRow(run_id=run_id, ts=now)
+            session.add(snap)
+        snap.balance, snap.equity = balance, equity
+        snap.margin_used, snap.open_pnl = margin_used, open_pnl
+        run.last_bar_ts, run.status = now, status
+        if error is not None:
+            run.error = error
 
     @staticmethod
     def _order(session: Session, run_id: str, o: Order, now: int) -> None:

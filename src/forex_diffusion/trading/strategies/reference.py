@@ -42,6 +42,13 @@ class _Sized(StrategyParams):
         return self
 
 
+def _last_two_means(values: np.ndarray, n: int) -> tuple[float, float]:
+    """The n-bar means at the previous and the last bar, each summed over its own window (a
+    running sum, as in TA-Lib's SMA, carries rounding from wherever the history starts, and
+    exact ties between two averages would then flip with the engine's history length)."""
+    return float(values[-n - 1 : -1].mean()), float(values[-n:].mean())
+
+
 def _intent(strategy: Strategy, view: BarView, direction: str, p: _Sized) -> Intent:
     """A long/short intent with an ATR stop (when configured)."""
     stop = None
@@ -90,8 +97,8 @@ class SmaCross(Strategy):
 
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         close = view.candles["close"].to_numpy(float)
-        fast = talib.SMA(close, timeperiod=self.params.fast)[-2:]
-        slow = talib.SMA(close, timeperiod=self.params.slow)[-2:]
+        fast = _last_two_means(close, self.params.fast)
+        slow = _last_two_means(close, self.params.slow)
         if fast[0] < slow[0] and fast[1] > slow[1] and view.side != "long":
             return [_intent(self, view, "long", self.params)]
         if fast[0] > slow[0] and fast[1] < slow[1] and view.side != "short":

@@ -1,0 +1,71 @@
+"""Recorders: where the engine's :class:`BarRecord` go.
+
+:class:`StoreRecorder` writes each bar in its own transaction (paper trading: after a crash the
+store holds every bar up to the run's last one). :class:`BufferedRecorder` keeps the bars and
+writes them all in one transaction on :meth:`~BufferedRecorder.flush` (a backtest is stored
+whole or not at all, and much faster).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forex_diffusion.storage import Store, TradingRepository
+from forex_diffusion.trading.automated_trading_engine import BarRecord, EngineState
+
+__all__ = ["BufferedRecorder", "StoreRecorder", "bar_changes"]
+
+_STATUS = {
+    EngineState.RUNNING: "running",
+    EngineState.PAUSED: "paused",
+    EngineState.ERROR: "error",
+    EngineState.STOPPED: "stopped",
+}
+
+
+def bar_changes(record: BarRecord) -> dict[str, Any]:
+    """The keyword arguments of :meth:`TradingRepository.record_bar` for a record."""
+    a = record.account
+    return {
+        "ts": record.ts,
+        "orders": record.orders,
+        "fills": record.fills,
+        "positions": record.positions,
+        "trades": record.trades,
+        "balance": a.balance,
+        "equity": a.equity,
+        "margin_used": a.margin_used,
+        "open_pnl": a.open_pnl,
+        "status": _STATUS[record.state],
+        "signals": record.signals,
+        "error": "; ".join(record.notes) if record.state is EngineState.ERROR else None,
+    }
+
+
+class StoreRecorder:
+    """Writes each :class:`BarRecord` in one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.repo = TradingRepository(store)
+
+    def record(self, record: BarRecord) -> None:
+        self.repo.record_bar(record.run_id, **bar_changes(record))
+
+
+class BufferedRecorder:
+    """Keeps every record; :meth:`flush` writes them in one transaction."""
+
+    def __init__(self, store: Store, run_id: str) -> None:
+        self.repo = TradingRepository(store)
+        self.run_id = run_id
+        self.pending: list[dict[str, Any]] = []
+
+    def record(self, record: BarRecord) -> None:
+        self.pending.append(bar_changes(record))
+
+    def flush(self) -> int:
+        """Write what was recorded; returns the number of bars."""
+        count = len(self.pending)
+        self.repo.record_bars(self.run_id, self.pending)
+        self.pending = []
+        return count
