@@ -100,6 +100,7 @@ COMMANDS = [
     ["runs"],
     ["runs", "list"],
     ["runs", "show"],
+    ["backtest"],
 ]
 
 

@@ -190,3 +190,40 @@ def test_runs_list_show_and_errors(paper_env: dict[str, str]) -> None:
     )
     assert unknown.code == 4 and "did you mean 'sma_cross'" in unknown.err
     assert fxd(paper_env, "paper", "resume", "r9").code == 5
+
+
+def test_backtest_json_costs_and_errors(paper_env: dict[str, str]) -> None:
+    args = [
+        "backtest",
+        "EURUSD",
+        "H1",
+        "--strategy",
+        "sma_cross",
+        "--param",
+        "stop_atr=0",
+        "--param",
+        "units=10000",
+        "--from",
+        "2017-06-01",
+        "--to",
+        "2017-09-30",
+        "--json",
+    ]
+    with_costs = fxd(paper_env, *args)
+    assert with_costs.code == 0, with_costs.err
+    a = json.loads(with_costs.out)
+    assert {"run_id", "trade_count", "net_pips", "metrics", "pnl_by_source"} <= set(a)
+    assert a["trade_count"] > 10 and set(a["pnl_by_source"]) == {"sma_cross"}
+    free = json.loads(fxd(paper_env, *args, "--costs", "none").out)
+    assert free["trade_count"] == a["trade_count"]
+    assert all(v == 0 for v in free["metrics"]["costs"].values())
+    assert a["metrics"]["costs"]["spread_cost"] > 0 and a["metrics"]["costs"]["commission"] > 0
+    assert free["metrics"]["net_pnl"] > a["metrics"]["net_pnl"]
+    shown = _trades(paper_env, a["run_id"])
+    assert shown["kind"] == "backtest" and len(shown["trades"]) == a["trade_count"]  # type: ignore[arg-type]
+    table = fxd(paper_env, "backtest", "EURUSD", "H1", "--strategy", "donchian_breakout")
+    assert table.code == 0 and "sharpe" in table.out and "P&L from donchian_breakout" in table.out
+    bad = fxd(paper_env, "backtest", "EURUSD", "H1", "--from", "yesterday-ish")
+    assert bad.code == 4 and "--from 'yesterday-ish'" in bad.err
+    none = fxd(paper_env, "backtest", "GBPUSD", "H1")
+    assert none.code == 3 and "no GBPUSD H1 candles" in none.err

@@ -12,6 +12,7 @@ from rich.logging import RichHandler
 
 from forex_diffusion import __version__
 from forex_diffusion.cli import (
+    backtest,
     data,
     db,
     demo,
@@ -46,6 +47,7 @@ app.command("patterns")(patterns.patterns)
 app.command("train")(forecast.train)
 app.command("forecast")(forecast.forecast)
 app.command("evaluate")(forecast.evaluate)
+app.command("backtest")(backtest.backtest)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,169 @@
+"""``fxd backtest``: the trading engine over stored history, stored as a run."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from forex_diffusion.cli.context import console, make_progress, state, wide_console
+from forex_diffusion.cli.paper import parse_params
+from forex_diffusion.core.errors import ConfigError, DataError
+from forex_diffusion.core.types import Symbol, Timeframe
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["backtest"]
+
+
+class Costs(StrEnum):
+    """Trading costs in a backtest."""
+
+    DEFAULT = "default"
+    NONE = "none"
+
+
+def _time(text: str | None, option: str) -> pd.Timestamp | None:
+    import pandas as pd
+
+    if not text:
+        return None
+    try:
+        ts = pd.Timestamp(text)
+    except ValueError as exc:
+        raise ConfigError(f"{option} {text!r}: not a time ({exc})") from None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if key in ("total_return", "cagr", "volatility", "max_drawdown", "win_rate", "exposure"):
+        return f"{value:.2%}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def backtest(
+    symbol: Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")],
+    timeframe: Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")],
+    strategy: Annotated[
+        str | None,
+        typer.Option(help="fused, sma_cross, rsi_reversion, donchian_breakout [config]."),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter name=value.")
+    ] = None,
+    costs: Annotated[
+        Costs, typer.Option(help="'none' turns spread, slippage, commission and swap off.")
+    ] = Costs.DEFAULT,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First bar traded (UTC); earlier bars warm up.")
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="Last bar traded (UTC).")] = None,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="TOML config for this run (as the global --config).", dir_okay=False
+        ),
+    ] = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run id (default: new).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Backtest a strategy on the stored bars: market orders fill at the next bar's open,
+    what is open at the end closes at the last close; the run is stored."""
+    import uuid
+
+    from forex_diffusion.backtest.runner import run_backtest
+    from forex_diffusion.core.config import config_hash, load_config
+    from forex_diffusion.storage import CandleRepository, RunRepository
+    from forex_diffusion.trading.recording import BufferedRecorder
+
+    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
+    cfg = (load_config(config_file) if config_file else state.config).trading
+    update: dict[str, Any] = {}
+    if strategy:
+        update = {"strategy": strategy, "strategy_params": {}}
+    if param:
+        update["strategy_params"] = {
+            **update.get("strategy_params", cfg.strategy_params),
+            **parse_params(param),
+        }
+    cfg = type(cfg).model_validate({**cfg.model_dump(), **update})
+    start, end = _time(from_, "--from"), _time(to, "--to")
+    store = state.store()
+    candles = CandleRepository(store).load(sym, tf, end=end)
+    if candles.empty:
+        raise DataError(f"no {sym} {tf.value} candles in the store (see `fxd data list`)")
+    traded = candles[candles.index >= start] if start is not None else candles
+    if traded.empty:
+        raise DataError(f"no {sym} {tf.value} bars between {from_ or 'the start'} and {to}")
+    warmup = candles[candles.index < start] if start is not None else None
+    rid = run_id or f"bt-{uuid.uuid4().hex[:12]}"
+    runs = RunRepository(store)
+    runs.create(
+        kind="backtest",
+        config_hash=config_hash(cfg),
+        config={
+            "trading": cfg.model_dump(mode="json"),
+            "costs": costs.value,
+            "from": from_,
+            "to": to,
+        },
+        symbol=sym.name,
+        timeframe=tf.value,
+        strategy=cfg.strategy,
+        run_id=rid,
+    )
+    recorder = BufferedRecorder(store, rid)
+    try:
+        with make_progress() as progress:
+            task = progress.add_task(f"{cfg.strategy} on {sym} {tf.value}", total=len(traded))
+            result = run_backtest(
+                traded,
+                symbol=sym.name,
+                timeframe=tf.value,
+                config=cfg,
+                costs=costs is Costs.DEFAULT,
+                run_id=rid,
+                recorder=recorder,
+                warmup=warmup,
+                on_bar=lambda done, total: progress.update(task, completed=done),
+            )
+        recorder.flush()
+    except Exception as exc:
+        runs.finish(rid, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    summary = result.summary()
+    runs.finish(
+        rid,
+        metrics={k: summary[k] for k in ("trade_count", "net_pips", "metrics", "pnl_by_source")},
+    )
+    if as_json:
+        console.print_json(json.dumps(summary, default=str))
+        return
+    out = wide_console(100)
+    table = Table(
+        title=f"backtest {rid}: {cfg.strategy} on {sym} {tf.value}, "
+        f"{traded.index[0]:%Y-%m-%d} to {traded.index[-1]:%Y-%m-%d}"
+    )
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in summary["metrics"].items():
+        if key != "costs":
+            table.add_row(key, _fmt(key, value))
+    for key, value in summary["metrics"]["costs"].items():
+        table.add_row(f"cost: {key}", _fmt(key, value))
+    table.add_row("net pips", f"{summary['net_pips']:,.1f}")
+    for source, pnl in summary["pnl_by_source"].items():
+        table.add_row(f"P&L from {source}", f"{pnl:,.2f}")
+    out.print(table)
+    if result.engine.reason:
+        out.print(f"engine: {result.engine.reason}")
+    out.print(f"stored as run {rid}; see `fxd runs show {rid}`")
