@@ -66,46 +66,18 @@ class TradingRepository:
         self.store = store
 
     # -- writing -----------------------------------------------------------------------------
-    def record_bar(
-        self,
-        run_id: str,
-        *,
-        ts: pd.Timestamp,
-        orders: Sequence[Order],
-        fills: Sequence[Fill],
-        positions: Sequence[Position],
-        trades: Sequence[Trade],
-        balance: float,
-        equity: float,
-        margin_used: float,
-        open_pnl: float,
-        status: str,
-        signals: Sequence[tuple[FusedSignal, bool]] = (),
-        error: str | None = None,
-    ) -> None:
-        """Write one bar's changes and move the run's ``last_bar_ts`` to ``ts``, atomically
-        (``signals``: the signals scored on the bar with the gate's verdict)."""
-        with self.store.session() as session:
-            self._write(
-                session,
-                self._run(session, run_id),
-                ts=ts,
-                orders=orders,
-                fills=fills,
-                positions=positions,
-                trades=trades,
-                balance=balance,
-                equity=equity,
-                margin_used=margin_used,
-                open_pnl=open_pnl,
-                status=status,
-                signals=signals,
-                error=error,
-            )
+    def record_bar(self, run_id: str, **changes: Any) -> None:
+        """Write one bar's changes and move the run's ``last_bar_ts`` to its ``ts``, atomically.
+
+        Keys: ``ts``, ``orders``, ``fills``, ``positions``, ``trades``, ``balance``, ``equity``,
+        ``margin_used``, ``open_pnl``, ``status``, and optionally ``signals`` (the signals
+        scored on the bar with the gate's verdict) and ``error``.
+        """
+        self.record_bars(run_id, [changes])
 
     def record_bars(self, run_id: str, bars: Sequence[Mapping[str, Any]]) -> None:
-        """Write many bars (each the keyword arguments of :meth:`record_bar`) in one
-        transaction: a backtest is stored whole or not at all."""
+        """Write many bars (each with the keys of :meth:`record_bar`) in one transaction: a
+        backtest is stored whole or not at all."""
         with self.store.session() as session:
             run = self._run(session, run_id)
             for bar in bars:
