@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from forex_diffusion.core.trading_config import BrokerConfig
-from forex_diffusion.trading.costs import CostModel, spread_bucket
+from forex_diffusion.trading.costs import CostModel, rollover_nights, spread_bucket
 
 
 def utc(text: str) -> pd.Timestamp:
@@ -69,3 +69,31 @@ def test_a_spread_table_missing_a_bucket_is_refused() -> None:
                 "EURUSD": {"overlap": 1, "london": 1, "new_york": 1, "asia": 1, "rollover": 1},
             }
         )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "nights"),
+    [
+        ("2017-03-07 21:00", "2017-03-07 22:00", 1),  # Tuesday: the bar closing at 17:00 NY
+        ("2017-03-07 22:00", "2017-03-07 23:00", 0),  # opens at the rollover: not inside
+        ("2017-03-08 21:59", "2017-03-08 22:00", 3),  # Wednesday, an M1 bar
+        (
+            "2017-03-06 00:00",
+            "2017-03-13 00:00",
+            7,
+        ),  # a week: Mon..Thu 1+1+3+1, Fri 1, none at the weekend
+        ("2017-03-10 22:00", "2017-03-12 22:00", 0),  # the weekend
+    ],
+)
+def test_rollover_nights(start: str, end: str, nights: int) -> None:
+    assert rollover_nights(utc(start), utc(end)) == nights
+
+
+def test_primed_buckets_equal_the_one_by_one_ones() -> None:
+    from forex_diffusion.trading import costs
+
+    index = pd.date_range("2017-03-01", "2017-04-15", freq="h", tz="UTC")  # spans the DST change
+    one_by_one = [costs._bucket(t) for t in index]
+    costs._BUCKETS.clear()
+    costs.prime_spread_buckets(index)
+    assert [costs.spread_bucket(t) for t in index] == one_by_one

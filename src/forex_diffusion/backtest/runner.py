@@ -11,12 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from forex_diffusion.backtest.metrics import performance
 from forex_diffusion.core.events import Trade
 from forex_diffusion.core.trading_config import SPREAD_BUCKETS, SwapRates, TradingConfig
+from forex_diffusion.core.types import Timeframe
 from forex_diffusion.trading.automated_trading_engine import AutomatedTradingEngine, Recorder
+from forex_diffusion.trading.broker import Bar
+from forex_diffusion.trading.costs import prime_spread_buckets
 from forex_diffusion.trading.strategies import Strategy
 
 __all__ = ["BacktestResult", "run_backtest", "trades_frame", "without_costs"]
@@ -118,8 +122,15 @@ def run_backtest(
         engine.warm(symbol, timeframe, warmup)
     engine.start()
     total = len(candles)
-    for i in range(total):
-        engine.on_bar(symbol, timeframe, candles.iloc[i])
+    duration = pd.Timedelta(Timeframe.parse(timeframe).delta)
+    index = pd.DatetimeIndex(candles.index)
+    prime_spread_buckets(index)
+    columns = [candles[c].to_numpy(float) for c in ("open", "high", "low", "close")]
+    volume = (
+        candles["volume"].to_numpy(float) if "volume" in candles else np.zeros(total, dtype=float)
+    )
+    for i, (ts, o, h, lo, c, v) in enumerate(zip(index, *columns, volume, strict=True)):
+        engine.on_bar(symbol, timeframe, Bar(ts, o, h, lo, c, duration, v))
         if on_bar is not None:
             on_bar(i + 1, total)
     engine.finish()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -53,8 +54,10 @@ class Instrument:
         return pips * self.pip_size
 
 
+@functools.lru_cache(maxsize=512)
 def get_instrument(symbol: str | Symbol) -> Instrument:
-    """Facts for a currency pair; the pip is 0.01 for pairs quoted in JPY, else 0.0001."""
+    """Facts for a currency pair; the pip is 0.01 for pairs quoted in JPY, else 0.0001
+    (cached: the trading loop asks on every bar)."""
     sym = Symbol.parse(symbol)
     if sym.quote == "JPY":
         return Instrument(symbol=sym, pip_size=0.01, price_digits=3)

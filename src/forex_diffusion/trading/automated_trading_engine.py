@@ -85,26 +85,40 @@ class Recorder(Protocol):
 
 
 class _History:
-    """The last ``size`` closed bars of a series as a candle frame."""
+    """The last ``size`` closed bars of a series, in NumPy buffers (a frame on demand)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.times: list[pd.Timestamp] = []
-        self.values: list[tuple[float, ...]] = []
+        self.times = np.zeros(2 * size, dtype=np.int64)
+        self.values = np.zeros((2 * size, len(_COLUMNS)), dtype=float)
+        self.count = 0  # rows filled in the buffers
+        self.total = 0  # bars ever added
 
     def add(self, bar: Bar) -> None:
-        self.times.append(bar.ts)
-        self.values.append((bar.open, bar.high, bar.low, bar.close, bar.volume))
-        if len(self.times) > 2 * self.size:  # trim in batches
-            del self.times[: -self.size], self.values[: -self.size]
+        if self.count == len(self.times):  # keep the newest size rows, in place
+            self.times[: self.size] = self.times[self.size :]
+            self.values[: self.size] = self.values[self.size :]
+            self.count = self.size
+        self.times[self.count] = bar.ts.value
+        self.values[self.count] = (bar.open, bar.high, bar.low, bar.close, bar.volume)
+        self.count += 1
+        self.total += 1
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        lo = max(0, self.count - self.size)
+        return {c: self.values[lo : self.count, i] for i, c in enumerate(_COLUMNS)}
 
     def frame(self) -> pd.DataFrame:
-        times, values = self.times[-self.size :], self.values[-self.size :]
-        index = pd.DatetimeIndex(times, name="time")
-        return pd.DataFrame(np.asarray(values, dtype=float), index=index, columns=list(_COLUMNS))
+        lo = max(0, self.count - self.size)
+        index = pd.DatetimeIndex(self.times[lo : self.count].view("M8[ns]"), name="time")
+        return pd.DataFrame(
+            self.values[lo : self.count].copy(),
+            index=index.tz_localize("UTC"),
+            columns=list(_COLUMNS),
+        )
 
     def __len__(self) -> int:
-        return len(self.times)
+        return self.total
 
 
 def as_bar(bar: Bar | pd.Series, timeframe: str) -> Bar:
@@ -209,9 +223,10 @@ class AutomatedTradingEngine:
                 view = BarView(
                     symbol,
                     tf.value,
-                    history.frame(),
+                    history.frame,
                     self.broker.positions(symbol),
                     self.broker.account(),
+                    arrays=history.arrays(),
                 )
                 self.strategy.signals = []
                 intents = self.strategy.on_bar(view)

@@ -14,20 +14,95 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from forex_diffusion.core.instruments import STANDARD_LOT, get_instrument
-from forex_diffusion.core.sessions import NEW_YORK, Session, active_sessions, week_open
+from forex_diffusion.core.sessions import (
+    NEW_YORK,
+    Session,
+    active_sessions,
+    rollovers_between,
+    session_flags,
+    week_open,
+)
 from forex_diffusion.core.trading_config import BrokerConfig
 
-__all__ = ["CostModel", "spread_bucket"]
+__all__ = ["CostModel", "prime_spread_buckets", "rollover_nights", "spread_bucket"]
 
 _SUNDAY_OPEN = pd.Timedelta(hours=2)
 
 
+_HOUR_NS = 3_600_000_000_000
+_BUCKETS: dict[int, str] = {}
+
+
 def spread_bucket(ts: datetime | pd.Timestamp) -> str:
-    """The spread bucket of a tz-aware time (see the module docstring)."""
+    """The spread bucket of a tz-aware time (see the module docstring).
+
+    Every boundary falls on a whole UTC hour (sessions, the rollover and the week's open are on
+    the hour in their own zones, none of which is offset by a fraction of an hour), so buckets
+    are cached per UTC hour.
+    """
     stamp = pd.Timestamp(ts)
+    hour = stamp.value // _HOUR_NS
+    cached = _BUCKETS.get(hour)
+    if cached is None:
+        if len(_BUCKETS) > 200_000:
+            _BUCKETS.clear()
+        cached = _BUCKETS[hour] = _bucket(pd.Timestamp(hour * _HOUR_NS, tz="UTC"))
+    return cached
+
+
+def prime_spread_buckets(index: pd.DatetimeIndex) -> None:
+    """Fill the bucket cache for the hours of ``index`` at once (vectorised; a backtest calls
+    it before its loop). Gives the same buckets as :func:`spread_bucket`."""
+    hours = np.unique(index.asi8 // _HOUR_NS)
+    todo = np.array([h for h in hours if int(h) not in _BUCKETS], dtype=np.int64)
+    if not len(todo):
+        return
+    at = pd.DatetimeIndex(todo * _HOUR_NS).tz_localize("UTC")
+    ny = at.tz_convert(NEW_YORK)
+    hour, weekday = np.asarray(ny.hour), np.asarray(ny.day_of_week)
+    flags = session_flags(at)
+    london, new_york = flags["session_london"].to_numpy(), flags["session_new_york"].to_numpy()
+    sunday_open = (weekday == 6) & (hour >= 17) & (hour < 17 + _SUNDAY_OPEN.seconds // 3600)
+    bucket = np.select(
+        [sunday_open, hour == 17, london & new_york, london, new_york],
+        ["sunday_open", "rollover", "overlap", "london", "new_york"],
+        default="asia",
+    )
+    if len(_BUCKETS) + len(todo) > 200_000:
+        _BUCKETS.clear()
+    _BUCKETS.update(zip(todo.tolist(), bucket.tolist(), strict=True))
+
+
+_NIGHTS: dict[int, int] = {}
+
+
+def rollover_nights(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Nights of swap for a position held over ``(start, end]``: the sum of the multipliers of
+    the 17:00 New York rollovers inside (3 on Wednesday). Rollovers fall on whole UTC hours, so
+    each hour's multiplier is cached."""
+    first = -(-start.value // _HOUR_NS)  # the first whole hour at or after start
+    if first * _HOUR_NS == start.value:
+        first += 1  # the interval is open at start
+    last = end.value // _HOUR_NS
+    nights = 0
+    for hour in range(first, last + 1):
+        cached = _NIGHTS.get(hour)
+        if cached is None:
+            if len(_NIGHTS) > 200_000:
+                _NIGHTS.clear()
+            at = pd.Timestamp(hour * _HOUR_NS, tz="UTC")
+            cached = _NIGHTS[hour] = sum(
+                m for _, m in rollovers_between(at - pd.Timedelta(hours=1), at)
+            )
+        nights += cached
+    return nights
+
+
+def _bucket(stamp: pd.Timestamp) -> str:
     if stamp - week_open(stamp) < _SUNDAY_OPEN:
         return "sunday_open"
     if stamp.tz_convert(NEW_YORK).hour == 17:
@@ -55,7 +130,12 @@ class CostModel:
 
     def quotes(self, symbol: str, ts: datetime | pd.Timestamp, price: float) -> tuple[float, float]:
         """``(bid, ask)`` around a candle price quoted on the configured ``price_basis``."""
-        spread = get_instrument(symbol).from_pips(self.spread_pips(symbol, ts))
+        return self.quotes_with(
+            get_instrument(symbol).from_pips(self.spread_pips(symbol, ts)), price
+        )
+
+    def quotes_with(self, spread: float, price: float) -> tuple[float, float]:
+        """``(bid, ask)`` around ``price`` for a spread given as a price difference."""
         basis = self.config.price_basis
         if basis == "bid":
             return price, price + spread

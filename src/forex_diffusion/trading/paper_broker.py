@@ -30,10 +30,9 @@ import pandas as pd
 from forex_diffusion.core.errors import BrokerError, ConfigError
 from forex_diffusion.core.events import Fill, Order, Position, Trade
 from forex_diffusion.core.instruments import convert_amount, get_instrument
-from forex_diffusion.core.sessions import rollovers_between
 from forex_diffusion.core.trading_config import BrokerConfig
 from forex_diffusion.trading.broker import Account, Bar, BrokerReport
-from forex_diffusion.trading.costs import CostModel
+from forex_diffusion.trading.costs import CostModel, rollover_nights
 
 __all__ = ["PaperBroker"]
 
@@ -166,8 +165,9 @@ class PaperBroker:
         if last is not None and bar.ts <= last:
             raise BrokerError(f"{symbol} bar {bar.ts} is not after the last one ({last})")
         self._now[symbol] = bar.ts
+        spread = get_instrument(symbol).from_pips(self.costs.spread_pips(symbol, bar.ts))
         q = {
-            k: self.costs.quotes(symbol, bar.ts, v)
+            k: self.costs.quotes_with(spread, v)
             for k, v in (("o", bar.open), ("h", bar.high), ("l", bar.low), ("c", bar.close))
         }
         self._quotes[symbol] = q["o"]
@@ -319,15 +319,14 @@ class PaperBroker:
         if p.time_stop_bars is not None and p.bars_held >= p.time_stop_bars:
             self._close(p, q["c"][side], bar.ts, "time_stop")
             return
-        rolls = rollovers_between(bar.ts, bar.close_ts)
-        if rolls:
-            nights = sum(m for _, m in rolls)
+        nights = rollover_nights(bar.ts, bar.close_ts)
+        if nights:
             pips = self.costs.swap_pips(p.symbol, p.side) * nights
             inst = get_instrument(p.symbol)
             swap = self.to_account(p.units * inst.from_pips(pips), inst.symbol.quote)
             p = dataclasses.replace(p, swap=p.swap + swap)
             self._positions[p.position_key] = p
-        if "stop_loss" in changes or rolls:
+        if "stop_loss" in changes or nights:
             self._report.positions.append(p)
 
     def _margin_check(self, symbol: str, bar: Bar, q: dict[str, tuple[float, float]]) -> None:

@@ -8,10 +8,11 @@ target); the engine sizes, checks risk, and sends orders that fill at the next b
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -47,15 +48,50 @@ class Intent:
     signal: FusedSignal | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class BarView:
-    """What a strategy sees on a closed bar."""
+    """What a strategy sees on a closed bar: the closed bars up to it, the positions on the
+    symbol and the account.
 
-    symbol: str
-    timeframe: str
-    candles: pd.DataFrame
-    positions: Sequence[Position]
-    account: Account
+    ``candles`` is the candle frame (built on first use when the engine hands arrays);
+    :meth:`column` gives one column as a NumPy array without building it, the fast way for
+    strategies that only need prices.
+    """
+
+    __slots__ = ("_arrays", "_candles", "_make", "account", "positions", "symbol", "timeframe")
+
+    def __init__(
+        self,
+        symbol: str,
+        timeframe: str,
+        candles: pd.DataFrame | Callable[[], pd.DataFrame],
+        positions: Sequence[Position],
+        account: Account,
+        *,
+        arrays: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        self.symbol, self.timeframe = symbol, timeframe
+        self.positions, self.account = positions, account
+        self._candles = candles if isinstance(candles, pd.DataFrame) else None
+        self._make = None if isinstance(candles, pd.DataFrame) else candles
+        self._arrays = arrays
+
+    @property
+    def candles(self) -> pd.DataFrame:
+        """The closed bars up to this one (open time index, OHLCV columns)."""
+        if self._candles is None:
+            assert self._make is not None
+            self._candles = self._make()
+        return self._candles
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of :attr:`candles` as floats (``open``, ``high``, ``low``, ``close``,
+        ``volume``)."""
+        if self._arrays is not None:
+            return self._arrays[name]
+        return self.candles[name].to_numpy(float)
+
+    def __len__(self) -> int:
+        return len(self.column("close"))
 
     @property
     def side(self) -> str | None:
@@ -66,7 +102,7 @@ class BarView:
     @property
     def close(self) -> float:
         """The close of the bar being decided on."""
-        return float(self.candles["close"].iloc[-1])
+        return float(self.column("close")[-1])
 
 
 class Strategy(ABC):

@@ -53,11 +53,10 @@ def _intent(strategy: Strategy, view: BarView, direction: str, p: _Sized) -> Int
     """A long/short intent with an ATR stop (when configured)."""
     stop = None
     if p.stop_atr > 0:
-        c = view.candles
         atr = talib.ATR(
-            c["high"].to_numpy(float),
-            c["low"].to_numpy(float),
-            c["close"].to_numpy(float),
+            view.column("high"),
+            view.column("low"),
+            view.column("close"),
             timeperiod=p.atr_period,
         )[-1]
         sign = 1 if direction == "long" else -1
@@ -96,7 +95,7 @@ class SmaCross(Strategy):
         return max(self.params.slow + 1, self.params.atr_bars)
 
     def on_bar(self, view: BarView) -> Sequence[Intent]:
-        close = view.candles["close"].to_numpy(float)
+        close = view.column("close")
         fast = _last_two_means(close, self.params.fast)
         slow = _last_two_means(close, self.params.slow)
         if fast[0] < slow[0] and fast[1] > slow[1] and view.side != "long":
@@ -127,7 +126,7 @@ class RsiReversion(Strategy):
 
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         p = self.params
-        prev, now = talib.RSI(view.candles["close"].to_numpy(float), timeperiod=p.period)[-2:]
+        prev, now = talib.RSI(view.column("close"), timeperiod=p.period)[-2:]
         if not np.isfinite(prev):
             return []
         if prev < p.lower <= now and view.side != "long":
@@ -159,8 +158,7 @@ class DonchianBreakout(Strategy):
 
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         p = self.params
-        c = view.candles
-        high, low = c["high"].to_numpy(float)[:-1], c["low"].to_numpy(float)[:-1]
+        high, low = view.column("high")[:-1], view.column("low")[:-1]
         close = view.close
         if close > high[-p.entry :].max() and view.side != "long":
             return [_intent(self, view, "long", p)]
