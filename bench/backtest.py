@@ -1,0 +1,127 @@
+"""Backtest benchmark: the engine against backtesting.py in the same run, and the full pipeline.
+
+* engine: ``sma_cross`` (10/30, fixed 10,000 units, costs on) through ``run_backtest`` on N
+  synthetic M1 bars, against backtesting.py running the same rules on the same bars (the
+  anchor); goal: at least 3x its bars per second, with the same trades (entry and exit times);
+* pipeline: the ``fused`` strategy (patterns, bootstrap forecasts, fusion, gate, broker) on the
+  6,225-bar EURUSD sample; goal: under 2 minutes.
+
+Usage: ``python bench/backtest.py [--bars 1000000] [--json PATH] [--skip-pipeline]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from backtesting import Backtest, Strategy
+from backtesting.lib import crossover
+from rich.console import Console
+from rich.table import Table
+from synthetic import candles
+
+from forex_diffusion.backtest.runner import run_backtest
+from forex_diffusion.core.trading_config import RiskConfig, TradingConfig
+from forex_diffusion.data.sample import load_sample
+
+UNITS = 10_000
+
+
+def _sma(values: np.ndarray, n: int) -> np.ndarray:
+    x = np.asarray(values, dtype=float)
+    out = np.full(len(x), np.nan)
+    out[n - 1 :] = np.lib.stride_tricks.sliding_window_view(x, n).mean(axis=1)
+    return out
+
+
+class SmaCross(Strategy):  # type: ignore[misc]
+    def init(self) -> None:
+        self.f = self.I(_sma, self.data.Close, 10)
+        self.s = self.I(_sma, self.data.Close, 30)
+
+    def next(self) -> None:
+        if crossover(self.f, self.s) and not self.position.is_long:
+            self.position.close()
+            self.buy(size=UNITS)
+        elif crossover(self.s, self.f) and not self.position.is_short:
+            self.position.close()
+            self.sell(size=UNITS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bars", type=int, default=1_000_000)
+    parser.add_argument("--json", type=Path, default=Path("bench/results/backtest.json"))
+    parser.add_argument("--skip-pipeline", action="store_true")
+    args = parser.parse_args()
+    data = candles(args.bars)
+
+    frame = data.rename(columns=str.capitalize)
+    frame.index = frame.index.tz_localize(None)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # backtesting.py 0.6.6 uses deprecated pandas calls
+        stats = Backtest(frame, SmaCross, cash=1e9, margin=1 / 30, finalize_trades=True).run()
+    t_anchor = time.perf_counter() - start
+
+    config = TradingConfig(
+        strategy="sma_cross",
+        strategy_params={"fast": 10, "slow": 30, "stop_atr": 0, "units": UNITS},
+        risk=RiskConfig(max_drawdown=1.0, daily_loss_limit=1.0),
+    )
+    start = time.perf_counter()
+    ours = run_backtest(data, symbol="EURUSD", timeframe="M1", config=config, costs=True)
+    t_engine = time.perf_counter() - start
+    theirs = stats["_trades"]
+    same = len(ours.trades) == len(theirs) and bool(
+        (ours.trades["entry_time"].dt.tz_localize(None).to_numpy() == theirs["EntryTime"]).all()
+        and (
+            ours.trades["exit_time"].dt.tz_localize(None).to_numpy()[:-1]
+            == theirs["ExitTime"].to_numpy()[:-1]
+        ).all()
+    )
+    speed = (args.bars / t_engine) / (args.bars / t_anchor)
+
+    t_pipeline = None
+    if not args.skip_pipeline:
+        sample = load_sample()
+        fused = TradingConfig(strategy="fused", strategy_params={"forecaster": "bootstrap"})
+        start = time.perf_counter()
+        run_backtest(sample, symbol="EURUSD", timeframe="H1", config=fused)
+        t_pipeline = time.perf_counter() - start
+
+    results = {
+        "bars": args.bars,
+        "trades": len(ours.trades),
+        "backtesting_py_s": t_anchor,
+        "engine_s": t_engine,
+        "engine_bars_per_s": args.bars / t_engine,
+        "backtesting_py_bars_per_s": args.bars / t_anchor,
+        "speed_ratio": speed,
+        "same_trades": same,
+        "engine_goal_met": speed >= 3.0 and same,
+        "pipeline_s": t_pipeline,
+        "pipeline_goal_met": None if t_pipeline is None else t_pipeline < 120.0,
+    }
+    table = Table(title=f"Backtest engine on {args.bars:,} M1 bars ({len(ours.trades):,} trades)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("goal", justify="right")
+    table.add_row("backtesting.py", f"{t_anchor:.2f} s", "anchor")
+    table.add_row("our engine (costs on)", f"{t_engine:.2f} s", "")
+    table.add_row("speed / backtesting.py", f"{speed:.3f}x", ">= 3x")
+    table.add_row("same trades", str(same), "True")
+    if t_pipeline is not None:
+        table.add_row("fused pipeline, 6,225 H1 bars", f"{t_pipeline:.1f} s", "< 120 s")
+    Console(width=120).print(table)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2))
+    print(f"JSON: {args.json}")
+
+
+if __name__ == "__main__":
+    main()
