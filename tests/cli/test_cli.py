@@ -101,6 +101,7 @@ COMMANDS = [
     ["runs", "list"],
     ["runs", "show"],
     ["backtest"],
+    ["walkforward"],
 ]
 
 

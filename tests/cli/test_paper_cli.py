@@ -227,3 +227,31 @@ def test_backtest_json_costs_and_errors(paper_env: dict[str, str]) -> None:
     assert bad.code == 4 and "--from 'yesterday-ish'" in bad.err
     none = fxd(paper_env, "backtest", "GBPUSD", "H1")
     assert none.code == 3 and "no GBPUSD H1 candles" in none.err
+
+
+def test_walkforward_folds_json_and_purge_check(paper_env: dict[str, str]) -> None:
+    got = fxd(
+        paper_env,
+        "walkforward",
+        "EURUSD",
+        "H1",
+        "--folds",
+        "3",
+        "--strategy",
+        "donchian_breakout",
+        "--train-bars",
+        "500",
+        "--embargo",
+        "6",
+        "--json",
+    )
+    assert got.code == 0, got.err
+    wf = json.loads(got.out)
+    assert [f["fold"] for f in wf["folds"]] == [1, 2, 3]
+    assert wf["trade_count"] == sum(f["trade_count"] for f in wf["folds"]) > 0
+    for f in wf["folds"]:
+        assert f["train_to"] < f["test_from"] and f["gap_bars"] == 30
+        assert _trades(paper_env, f["run_id"])["kind"] == "backtest"
+    assert {"sharpe", "max_drawdown", "total_return"} <= set(wf["metrics"])
+    short = fxd(paper_env, "walkforward", "EURUSD", "H1", "--purge", "5")
+    assert short.code == 4 and "shorter than the label horizon" in short.err

@@ -48,6 +48,7 @@ app.command("train")(forecast.train)
 app.command("forecast")(forecast.forecast)
 app.command("evaluate")(forecast.evaluate)
 app.command("backtest")(backtest.backtest)
+app.command("walkforward")(backtest.walkforward)
 
 
 def _version(value: bool) -> None:

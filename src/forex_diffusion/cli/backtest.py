@@ -1,4 +1,4 @@
-"""``fxd backtest``: the trading engine over stored history, stored as a run."""
+"""``fxd backtest`` and ``fxd walkforward``: the trading engine over stored history."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from forex_diffusion.core.types import Symbol, Timeframe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["backtest"]
+__all__ = ["backtest", "walkforward"]
 
 
 class Costs(StrEnum):
@@ -167,3 +167,180 @@ def backtest(
     if result.engine.reason:
         out.print(f"engine: {result.engine.reason}")
     out.print(f"stored as run {rid}; see `fxd runs show {rid}`")
+
+
+def walkforward(
+    symbol: Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")],
+    timeframe: Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")],
+    folds: Annotated[int, typer.Option(min=1, help="Test folds.")] = 4,
+    strategy: Annotated[
+        str | None,
+        typer.Option(help="fused, sma_cross, rsi_reversion, donchian_breakout [config]."),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter name=value.")
+    ] = None,
+    train_bars: Annotated[int, typer.Option(min=1, help="Training bars per fold.")] = 1000,
+    purge: Annotated[
+        int, typer.Option(min=0, help="Bars dropped between train and test (>= --horizon).")
+    ] = 24,
+    embargo: Annotated[int, typer.Option(min=0, help="Extra gap bars after the purge.")] = 0,
+    horizon: Annotated[
+        int, typer.Option(min=0, help="Label horizon in bars, for the leakage check.")
+    ] = 24,
+    anchored: Annotated[
+        bool, typer.Option("--anchored", help="Train from the first bar (default: rolling).")
+    ] = False,
+    costs: Annotated[Costs, typer.Option(help="'none' turns all costs off.")] = Costs.DEFAULT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Walk-forward study: folds in time order, the model refitted on each fold's training
+    window, purge and embargo before each test window, a leakage check, per-fold and aggregate
+    metrics; every fold is stored as a backtest run."""
+    import uuid
+
+    from forex_diffusion.backtest.walkforward import make_folds, run_walkforward
+    from forex_diffusion.core.config import config_hash
+    from forex_diffusion.storage import CandleRepository, RunRepository
+    from forex_diffusion.trading.recording import BufferedRecorder
+
+    if purge < horizon:
+        raise ConfigError(
+            f"--purge {purge} is shorter than the label horizon ({horizon} bars): training labels "
+            "would reach into the test window"
+        )
+    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
+    cfg = state.config.trading
+    update: dict[str, Any] = {"strategy": strategy, "strategy_params": {}} if strategy else {}
+    if param:
+        update["strategy_params"] = {
+            **update.get("strategy_params", cfg.strategy_params),
+            **parse_params(param),
+        }
+    cfg = type(cfg).model_validate({**cfg.model_dump(), **update})
+    store = state.store()
+    candles = CandleRepository(store).load(sym, tf)
+    if candles.empty:
+        raise DataError(f"no {sym} {tf.value} candles in the store (see `fxd data list`)")
+    plan = make_folds(
+        len(candles),
+        folds=folds,
+        train_bars=train_bars,
+        purge=purge,
+        embargo=embargo,
+        anchored=anchored,
+    )
+    rid = f"wf-{uuid.uuid4().hex[:8]}"
+    runs = RunRepository(store)
+    settings = {
+        "trading": cfg.model_dump(mode="json"),
+        "folds": folds,
+        "train_bars": train_bars,
+        "purge": purge,
+        "embargo": embargo,
+        "horizon": horizon,
+        "anchored": anchored,
+        "costs": costs.value,
+    }
+    runs.create(
+        kind="walkforward",
+        config_hash=config_hash(cfg),
+        config=settings,
+        symbol=sym.name,
+        timeframe=tf.value,
+        strategy=cfg.strategy,
+        run_id=rid,
+    )
+    recorders: list[BufferedRecorder] = []
+
+    def recorder(fold: Any, fold_id: str) -> BufferedRecorder:
+        runs.create(
+            kind="backtest",
+            config_hash=config_hash(cfg),
+            config=settings,
+            symbol=sym.name,
+            timeframe=tf.value,
+            strategy=cfg.strategy,
+            run_id=fold_id,
+        )
+        recorders.append(BufferedRecorder(store, fold_id))
+        return recorders[-1]
+
+    try:
+        with make_progress() as progress:
+            task = progress.add_task("walk-forward folds", total=len(plan))
+
+            def on_fold(fold: Any) -> None:
+                progress.update(
+                    task, completed=fold.number - 1, description=f"fold {fold.number}/{len(plan)}"
+                )
+                for r in recorders:
+                    if r.pending:
+                        r.flush()
+
+            study = run_walkforward(
+                candles,
+                symbol=sym.name,
+                timeframe=tf.value,
+                config=cfg,
+                folds=plan,
+                horizon=horizon,
+                costs=costs is Costs.DEFAULT,
+                run_id=rid,
+                recorder=recorder,
+                on_fold=on_fold,
+            )
+            progress.update(task, completed=len(plan))
+        for r in recorders:
+            if r.pending:
+                r.flush()
+    except Exception as exc:
+        runs.finish(rid, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    for f in study.folds:
+        runs.finish(f.result.run_id, metrics=f.result.summary())
+    result: dict[str, Any] = {
+        "run_id": rid,
+        "folds": [f.summary() for f in study.folds],
+        "trade_count": len(study.trades),
+        "net_pips": float(study.trades["pnl_pips"].sum()) if len(study.trades) else 0.0,
+        "metrics": study.metrics,
+    }
+    runs.finish(rid, metrics=result)
+    if as_json:
+        console.print_json(json.dumps(result, default=str))
+        return
+    out = wide_console(120)
+    table = Table(title=f"walk-forward {rid}: {cfg.strategy} on {sym} {tf.value}")
+    for col in ("fold", "train", "test", "trades", "net pips", "return", "sharpe", "max dd"):
+        table.add_column(col, justify="left" if col in ("train", "test") else "right")
+    for f in result["folds"]:
+        m = f["metrics"]
+        table.add_row(
+            str(f["fold"]),
+            f"{f['train_from'][:10]} .. {f['train_to'][:10]}",
+            f"{f['test_from'][:10]} .. {f['test_to'][:10]}",
+            str(f["trade_count"]),
+            f"{f['net_pips']:,.1f}",
+            _fmt("total_return", m["total_return"]),
+            _fmt("sharpe", m["sharpe"]),
+            _fmt("max_drawdown", m["max_drawdown"]),
+        )
+    m = result["metrics"]
+    table.add_row(
+        "all",
+        "",
+        "chained",
+        str(result["trade_count"]),
+        f"{result['net_pips']:,.1f}",
+        _fmt("total_return", m["total_return"]),
+        _fmt("sharpe", m["sharpe"]),
+        _fmt("max_drawdown", m["max_drawdown"]),
+    )
+    out.print(table)
+    out.print(
+        f"purge {purge} + embargo {embargo} bars before each test window; no fold's "
+        f"model saw bars within {horizon} bars of its test window. Folds are runs "
+        f"{', '.join(f['run_id'] for f in result['folds'])}.",
+        soft_wrap=True,
+    )

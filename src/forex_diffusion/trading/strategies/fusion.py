@@ -1,6 +1,7 @@
 """The main strategy: patterns and forecasts fused by :class:`UnifiedSignalFusion`.
 
-On its first decision a series fits, on the closed bars it has (``fit_bars`` of them): the
+On its first decision a series fits, on the ``fit_bars`` closed bars before it (leaving out the
+last ``fit_gap``, the purge and embargo of a walk-forward fold): the
 regime detector, the pattern calibration (against the outcomes of the patterns whose expiry
 lies inside those bars) and the forecaster (the bootstrap random walk, or the diffusion model).
 Nothing is refitted later, so every later decision is out of sample. Then, on every closed bar,
@@ -63,16 +64,21 @@ class FusionStrategy(Strategy):
         samples: int = Field(default=200, ge=10, description="forecast sample paths")
         epochs: int = Field(default=10, ge=1, description="diffusion training epochs")
         seed: int = 0
+        fit_gap: int = Field(
+            default=0, ge=0, description="bars before the first decision left out of the fit"
+        )
 
     params: Params
 
     def __init__(self, params: StrategyParams | dict[str, object] | None = None) -> None:
         super().__init__(params)
         self._series: dict[tuple[str, str], _Series] = {}
+        self.trained_until: pd.Timestamp | None = None
+        """The last bar any model of this strategy was fitted on (for leakage checks)."""
 
     @property
     def warmup(self) -> int:
-        return self.params.fit_bars
+        return self.params.fit_bars + self.params.fit_gap + 1
 
     def _fit(self, symbol: str, timeframe: str, candles: pd.DataFrame) -> _Series:
         p = self.params
@@ -113,7 +119,11 @@ class FusionStrategy(Strategy):
         key = (view.symbol, view.timeframe)
         series = self._series.get(key)
         if series is None:
-            series = self._series[key] = self._fit(view.symbol, view.timeframe, view.candles)
+            fit = view.candles.iloc[: len(view.candles) - 1 - self.params.fit_gap]
+            fit = fit.iloc[-self.params.fit_bars :]
+            series = self._series[key] = self._fit(view.symbol, view.timeframe, fit)
+            fitted = pd.Timestamp(fit.index[-1])
+            self.trained_until = max(fitted, self.trained_until or fitted)
         window = view.candles.iloc[-self.params.window :]
         last = len(window) - 1
         events, positions = pattern_events(window)

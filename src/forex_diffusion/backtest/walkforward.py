@@ -1,0 +1,211 @@
+"""Walk-forward studies: folds of train and test windows in time order, a model fitted on each
+fold's training window only, and a leakage check that fails loudly.
+
+Layout of fold k (positions in the bar series):
+
+```
+rolling:   ... [ train (train_bars) ][ purge ][ embargo ][ test k ] ...
+anchored:  [ train from bar 0 ...      ][ purge ][ embargo ][ test k ] ...
+```
+
+The purge removes the bars whose labels (outcomes up to ``horizon`` bars ahead) would reach
+into the test window; it is at least the label horizon. The embargo adds a further gap against
+serial correlation. The test windows tile the bars after the first training window. Each fold
+runs a fresh strategy through the engine: it sees the training window and the gap as history,
+fits on the training window only (``fit_gap``), then trades the test window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from forex_diffusion.backtest.metrics import performance
+from forex_diffusion.backtest.runner import BacktestResult, run_backtest
+from forex_diffusion.core.errors import ConfigError, DataError, ForexDiffusionError
+from forex_diffusion.core.trading_config import TradingConfig
+from forex_diffusion.core.types import Timeframe
+from forex_diffusion.trading.automated_trading_engine import Recorder
+from forex_diffusion.trading.strategies import make_strategy
+
+__all__ = [
+    "Fold",
+    "FoldResult",
+    "LeakageError",
+    "WalkForward",
+    "check_leakage",
+    "make_folds",
+    "run_walkforward",
+]
+
+
+class LeakageError(ForexDiffusionError):
+    """A fold's training data (labels included) reaches its test period."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """Bar positions of one fold: ``[train_start, train_end)`` and ``[test_start, test_end)``."""
+
+    number: int
+    train_start: int
+    train_end: int
+    test_start: int
+    test_end: int
+
+    @property
+    def gap(self) -> int:
+        """Bars between training and test (purge plus embargo)."""
+        return self.test_start - self.train_end
+
+
+def make_folds(
+    bars: int,
+    *,
+    folds: int,
+    train_bars: int,
+    purge: int,
+    embargo: int = 0,
+    anchored: bool = False,
+) -> list[Fold]:
+    """``folds`` test windows tiling the bars after the first training window and its gap."""
+    if folds < 1 or train_bars < 1 or purge < 0 or embargo < 0:
+        raise ConfigError("walk-forward needs folds >= 1, train_bars >= 1, purge/embargo >= 0")
+    gap = purge + embargo
+    first = train_bars + gap
+    size = (bars - first) // folds
+    if size < 1:
+        raise DataError(
+            f"{bars} bars cannot hold {folds} test folds after {train_bars} training bars and a "
+            f"gap of {gap}"
+        )
+    out = []
+    for k in range(folds):
+        test_start = first + k * size
+        test_end = bars if k == folds - 1 else test_start + size
+        train_end = test_start - gap
+        train_start = 0 if anchored else train_end - train_bars
+        out.append(Fold(k + 1, train_start, train_end, test_start, test_end))
+    return out
+
+
+def check_leakage(
+    *,
+    trained_until: pd.Timestamp,
+    test_start: pd.Timestamp,
+    horizon: int,
+    bar: pd.Timedelta,
+) -> None:
+    """Raise :class:`LeakageError` when the last training bar, or the end of its label
+    (``horizon`` bars later), is not before the first test bar."""
+    if trained_until >= test_start:
+        raise LeakageError(
+            f"training data reaches {trained_until}, at or after the test start {test_start}"
+        )
+    if trained_until + horizon * bar >= test_start:
+        raise LeakageError(
+            f"labels of the last training bar ({trained_until} + {horizon} bars) reach the test "
+            f"start {test_start}: purge at least {horizon} bars"
+        )
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """A fold, its backtest, its windows' times and the last bar its model was fitted on."""
+
+    fold: Fold
+    result: BacktestResult
+    train: tuple[pd.Timestamp, pd.Timestamp]
+    test: tuple[pd.Timestamp, pd.Timestamp]
+    trained_until: pd.Timestamp | None
+
+    def summary(self) -> dict[str, Any]:
+        """Per-fold figures for tables and JSON."""
+        return {
+            "fold": self.fold.number,
+            "run_id": self.result.run_id,
+            "train_from": self.train[0].isoformat(),
+            "train_to": self.train[1].isoformat(),
+            "test_from": self.test[0].isoformat(),
+            "test_to": self.test[1].isoformat(),
+            "gap_bars": self.fold.gap,
+            "trained_until": None if self.trained_until is None else self.trained_until.isoformat(),
+            "trade_count": len(self.result.trades),
+            "net_pips": self.result.net_pips,
+            "metrics": self.result.metrics,
+            "pnl_by_source": self.result.pnl_by_source,
+        }
+
+
+@dataclass(frozen=True)
+class WalkForward:
+    """Every fold's result and the aggregate over the chained test windows."""
+
+    folds: list[FoldResult]
+    trades: pd.DataFrame
+    equity: pd.Series
+    metrics: dict[str, Any]
+
+
+def _chained(results: list[BacktestResult], initial: float) -> pd.Series:
+    """The test windows' equity curves chained: each fold continues from the last one's
+    growth."""
+    parts, scale = [], 1.0
+    for r in results:
+        parts.append(r.equity * scale)
+        if len(r.equity):
+            scale *= float(r.equity.iloc[-1]) / initial
+    return pd.concat(parts) if parts else pd.Series(dtype=float)
+
+
+def run_walkforward(
+    candles: pd.DataFrame,
+    *,
+    symbol: str,
+    timeframe: str,
+    config: TradingConfig,
+    folds: list[Fold],
+    horizon: int,
+    costs: bool = True,
+    run_id: str = "wf",
+    recorder: Callable[[Fold, str], Recorder | None] | None = None,
+    on_fold: Callable[[Fold], None] | None = None,
+) -> WalkForward:
+    """Run every fold (see the module docstring); ``recorder(fold, run_id)`` may give each
+    fold's backtest a recorder. Raises :class:`LeakageError` if a fold's model was fitted on
+    bars that reach its test window."""
+    bar = pd.Timedelta(Timeframe.parse(timeframe).delta)
+    out: list[FoldResult] = []
+    for fold in folds:
+        if on_fold is not None:
+            on_fold(fold)
+        params = dict(config.strategy_params)
+        if config.strategy == "fused":
+            params.update(fit_bars=fold.train_end - fold.train_start, fit_gap=fold.gap)
+        strategy = make_strategy(config.strategy, params)
+        history = candles.iloc[fold.train_start : fold.test_start]
+        test = candles.iloc[fold.test_start : fold.test_end]
+        fold_id = f"{run_id}-f{fold.number}"
+        result = run_backtest(
+            test,
+            symbol=symbol,
+            timeframe=timeframe,
+            config=config.model_copy(update={"strategy_params": params}),
+            strategy=strategy,
+            costs=costs,
+            run_id=fold_id,
+            recorder=recorder(fold, fold_id) if recorder else None,
+            warmup=history,
+        )
+        trained = getattr(strategy, "trained_until", None)
+        if trained is not None:
+            check_leakage(trained_until=trained, test_start=test.index[0], horizon=horizon, bar=bar)
+        train = candles.index[fold.train_start], candles.index[fold.train_end - 1]
+        out.append(FoldResult(fold, result, train, (test.index[0], test.index[-1]), trained))
+    initial = config.broker.initial_balance
+    trades = pd.concat([f.result.trades for f in out], ignore_index=True)
+    equity = _chained([f.result for f in out], initial)
+    return WalkForward(out, trades, equity, performance(equity, trades, initial=initial))
