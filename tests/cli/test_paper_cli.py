@@ -221,8 +221,19 @@ def test_backtest_json_costs_and_errors(paper_env: dict[str, str]) -> None:
     assert free["metrics"]["net_pnl"] > a["metrics"]["net_pnl"]
     shown = _trades(paper_env, a["run_id"])
     assert shown["kind"] == "backtest" and len(shown["trades"]) == a["trade_count"]  # type: ignore[arg-type]
-    table = fxd(paper_env, "backtest", "EURUSD", "H1", "--strategy", "donchian_breakout")
+    report = Path(paper_env["FXD_DATABASE_URL"].removeprefix("sqlite:///")).parent / "r.html"
+    table = fxd(
+        paper_env,
+        "backtest",
+        "EURUSD",
+        "H1",
+        "--strategy",
+        "donchian_breakout",
+        "--report",
+        str(report),
+    )
     assert table.code == 0 and "sharpe" in table.out and "P&L from donchian_breakout" in table.out
+    assert "<h2>Equity and drawdown</h2>" in report.read_text(encoding="utf-8")
     bad = fxd(paper_env, "backtest", "EURUSD", "H1", "--from", "yesterday-ish")
     assert bad.code == 4 and "--from 'yesterday-ish'" in bad.err
     none = fxd(paper_env, "backtest", "GBPUSD", "H1")

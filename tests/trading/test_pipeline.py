@@ -3,6 +3,8 @@ risk and sizing -> paper broker -> store, with trades from both source types."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from sqlalchemy import text
 
@@ -15,10 +17,11 @@ from forex_diffusion.storage import (
     TradingRepository,
 )
 from forex_diffusion.trading.paper import start_paper
+from forex_diffusion.trading.strategies.fusion import FusionStrategy
 
 
 def test_patterns_and_forecasts_reach_trades_and_everything_is_stored(
-    sqlite_store: Store,
+    sqlite_store: Store, tmp_path: Path
 ) -> None:
     candles = load_sample().iloc[:1500]
     CandleRepository(sqlite_store).upsert("EURUSD", "H1", candles)
@@ -53,3 +56,29 @@ def test_patterns_and_forecasts_reach_trades_and_everything_is_stored(
             )
         ).scalar()
     assert with_signal and with_signal >= len(trades) // 2 and linked == with_signal
+
+    # the report draws the gate's statistics and the passed patterns from what was stored
+    from forex_diffusion.backtest.report import pattern_marks, write_report
+    from forex_diffusion.backtest.runner import trades_frame
+
+    strategy = run.engine.strategy
+    assert isinstance(strategy, FusionStrategy)
+    fans = strategy.forecasts_at("EURUSD", "H1", candles, [1100, 1300])
+    assert [f.origin_ts for f in fans] == [candles.index[1100], candles.index[1300]]
+    equity = TradingRepository(sqlite_store).equity("pipe")["equity"]
+    html = write_report(
+        tmp_path / "pipe.html",
+        title="pipeline",
+        symbol="EURUSD",
+        timeframe_delta=pd.Timedelta(hours=1),
+        candles=candles.iloc[1000:],
+        trades=trades_frame(run.engine.trades),
+        equity=equity,
+        metrics={"trade_count": 1},
+        pnl_by_source={"pattern": 1.0, "forecast": -1.0},
+        patterns=pattern_marks(signals),
+        forecasts=fans,
+        signals=signals,
+    ).read_text(encoding="utf-8")
+    assert "signals scored, pass rate" in html and "regime_confidence" in html
+    assert "bull patterns" in html or "bear patterns" in html

@@ -18,6 +18,8 @@ from forex_diffusion.core.types import Symbol, Timeframe
 if TYPE_CHECKING:
     import pandas as pd
 
+    from forex_diffusion.backtest.runner import BacktestResult
+
 __all__ = ["backtest", "walkforward"]
 
 
@@ -50,6 +52,46 @@ def _fmt(key: str, value: Any) -> str:
     return str(value)
 
 
+def _report(
+    path: Path,
+    result: BacktestResult,
+    candles: pd.DataFrame,
+    traded: pd.DataFrame,
+    sym: Symbol,
+    tf: Timeframe,
+    fans: int,
+) -> Path:
+    import numpy as np
+    import pandas as pd
+
+    from forex_diffusion.backtest.report import pattern_marks, scanned_marks, write_report
+    from forex_diffusion.storage import FusedSignalRepository
+    from forex_diffusion.trading.strategies.fusion import FusionStrategy
+
+    signals = FusedSignalRepository(state.store()).load(sym, tf, run_id=result.run_id)
+    strategy = result.engine.strategy
+    forecasts = []
+    if isinstance(strategy, FusionStrategy) and fans:
+        first = len(candles) - len(traded)
+        origins = np.linspace(first, len(candles) - 30, fans + 2)[1:-1].astype(int).tolist()
+        forecasts = strategy.forecasts_at(sym.name, tf.value, candles, origins)
+    marks = pattern_marks(signals) if not signals.empty else scanned_marks(traded.iloc[-3000:])
+    return write_report(
+        path,
+        title=f"{result.engine.strategy.name} on {sym} {tf.value}: backtest {result.run_id}",
+        symbol=sym.name,
+        timeframe_delta=pd.Timedelta(tf.delta),
+        candles=traded,
+        trades=result.trades,
+        equity=result.equity,
+        metrics=result.metrics,
+        pnl_by_source=result.pnl_by_source,
+        patterns=marks,
+        forecasts=forecasts,
+        signals=None if signals.empty else signals,
+    )
+
+
 def backtest(
     symbol: Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")],
     timeframe: Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")],
@@ -74,6 +116,13 @@ def backtest(
         ),
     ] = None,
     run_id: Annotated[str | None, typer.Option("--run-id", help="Run id (default: new).")] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write a self-contained HTML report here.", dir_okay=False),
+    ] = None,
+    fans: Annotated[
+        int, typer.Option(min=0, help="Forecast fans drawn in the report (fused strategy).")
+    ] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Backtest a strategy on the stored bars: market orders fill at the next bar's open,
@@ -145,6 +194,8 @@ def backtest(
         rid,
         metrics={k: summary[k] for k in ("trade_count", "net_pips", "metrics", "pnl_by_source")},
     )
+    if report is not None:
+        summary["report"] = str(_report(report, result, candles, traded, sym, tf, fans))
     if as_json:
         console.print_json(json.dumps(summary, default=str))
         return
@@ -167,6 +218,8 @@ def backtest(
     if result.engine.reason:
         out.print(f"engine: {result.engine.reason}")
     out.print(f"stored as run {rid}; see `fxd runs show {rid}`")
+    if report is not None:
+        out.print(f"report: {summary['report']}")
 
 
 def walkforward(

@@ -20,6 +20,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
+from forex_diffusion.core.events import Forecast
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.forecast.base import Predictor
 from forex_diffusion.forecast.baselines import BootstrapEstimator
@@ -114,6 +115,18 @@ class FusionStrategy(Strategy):
             max_per_regime=p.max_per_regime,
         )
         return _Series(builder, fusion, predictor)
+
+    def forecasts_at(
+        self, symbol: str, timeframe: str, candles: pd.DataFrame, origins: Sequence[int]
+    ) -> list[Forecast]:
+        """Forecasts of the series' fitted forecaster at bar positions of ``candles`` (each from
+        the bars up to it); empty before the series is fitted or without a forecaster."""
+        series = self._series.get((symbol, timeframe))
+        if series is None or series.predictor is None or not origins:
+            return []
+        return series.predictor.predict_batch(
+            candles, list(origins), num_samples=self.params.samples, seed=self.params.seed
+        )
 
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         key = (view.symbol, view.timeframe)
