@@ -251,6 +251,8 @@ class AutomatedTradingEngine:
     def _executes(self, symbol: str, tf: Timeframe) -> bool:
         """The broker is fed by the shortest timeframe seen for a symbol."""
         known = self._execution_tf.get(symbol)
+        if known is tf:
+            return True
         if known is None or pd.Timedelta(tf.delta) < pd.Timedelta(known.delta):
             self._execution_tf[symbol] = tf
             return True

@@ -50,6 +50,7 @@ class PaperBroker:
         self._pending: list[str] = []
         self._positions: dict[str, Position] = {}
         self._quotes: dict[str, tuple[float, float]] = {}
+        self._rates: dict[str, float] = dict(self.config.fx_rates)  # + the mid of each quote
         self._now: dict[str, pd.Timestamp] = {}
         self._report = BrokerReport()
         self._exits = 0  # exits the broker initiated (stops, targets...), for their fill ids
@@ -79,16 +80,21 @@ class PaperBroker:
     ) -> float:
         """Convert an amount in ``currency`` to the account currency at the last prices
         (``at``: a pair and the price to use for it instead, e.g. a fill price)."""
-        rates = dict(self.config.fx_rates)
-        rates.update({s: (b + a) / 2 for s, (b, a) in self._quotes.items()})
+        if currency == self.config.account_currency:
+            return amount
+        rates = self._rates
         if at is not None:
-            rates[at[0]] = at[1]
+            rates = {**rates, at[0]: at[1]}
         try:
             return convert_amount(
                 amount, from_ccy=currency, to_ccy=self.config.account_currency, rates=rates
             )
         except ConfigError as exc:
             raise ConfigError(f"{exc}; add it to [trading.broker] fx_rates") from None
+
+    def _quote(self, symbol: str, quote: tuple[float, float]) -> None:
+        self._quotes[symbol] = quote
+        self._rates[symbol] = (quote[0] + quote[1]) / 2
 
     def notional(self, symbol: str, units: float, price: float) -> float:
         """Absolute notional of ``units`` of ``symbol`` at ``price``, in the account currency."""
@@ -170,12 +176,12 @@ class PaperBroker:
             k: self.costs.quotes_with(spread, v)
             for k, v in (("o", bar.open), ("h", bar.high), ("l", bar.low), ("c", bar.close))
         }
-        self._quotes[symbol] = q["o"]
+        self._quote(symbol, q["o"])
         intrabar = self._fill_pending(symbol, bar, q)
         for key in [k for k, p in self._positions.items() if p.symbol == symbol]:
             if key not in intrabar:
                 self._protect(self._positions[key], bar, q)
-        self._quotes[symbol] = q["c"]
+        self._quote(symbol, q["c"])
         for key in [k for k, p in self._positions.items() if p.symbol == symbol]:
             self._survive(self._positions[key], bar, q)
         self._margin_check(symbol, bar, q)

@@ -31,10 +31,21 @@ from forex_diffusion.trading.broker import Account, Broker
 __all__ = ["RiskManager", "SizeDecision", "currency_exposure", "fx_day", "notional"]
 
 
+_HOUR_NS = 3_600_000_000_000
+_DAYS: dict[int, pd.Timestamp] = {}
+
+
 def fx_day(ts: pd.Timestamp) -> pd.Timestamp:
-    """The FX trading day of ``ts``: days roll at 17:00 New York."""
-    ny = ts.tz_convert(NEW_YORK) + pd.Timedelta(hours=7)
-    return pd.Timestamp(ny.date())
+    """The FX trading day of ``ts``: days roll at 17:00 New York (a whole UTC hour, so the
+    answer is cached per hour)."""
+    hour = ts.value // _HOUR_NS
+    day = _DAYS.get(hour)
+    if day is None:
+        if len(_DAYS) > 200_000:
+            _DAYS.clear()
+        at = pd.Timestamp(hour * _HOUR_NS, tz="UTC")
+        day = _DAYS[hour] = pd.Timestamp((at.tz_convert(NEW_YORK) + pd.Timedelta(hours=7)).date())
+    return day
 
 
 def notional(position: Position, broker: Broker) -> float:

@@ -46,7 +46,7 @@ def _last_two_means(values: np.ndarray, n: int) -> tuple[float, float]:
     """The n-bar means at the previous and the last bar, each summed over its own window (a
     running sum, as in TA-Lib's SMA, carries rounding from wherever the history starts, and
     exact ties between two averages would then flip with the engine's history length)."""
-    return float(values[-n - 1 : -1].mean()), float(values[-n:].mean())
+    return float(values[-n - 1 : -1].sum() / n), float(values[-n:].sum() / n)
 
 
 def _intent(strategy: Strategy, view: BarView, direction: str, p: _Sized) -> Intent:
