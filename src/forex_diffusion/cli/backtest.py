@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from forex_diffusion.cli.context import console, make_progress, state, wide_console
-from forex_diffusion.cli.paper import parse_params
+from forex_diffusion.cli.paper import with_strategy
 from forex_diffusion.core.errors import ConfigError, DataError
 from forex_diffusion.core.types import Symbol, Timeframe
 
@@ -135,16 +135,8 @@ def backtest(
     from forex_diffusion.trading.recording import BufferedRecorder
 
     sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
-    cfg = (load_config(config_file) if config_file else state.config).trading
-    update: dict[str, Any] = {}
-    if strategy:
-        update = {"strategy": strategy, "strategy_params": {}}
-    if param:
-        update["strategy_params"] = {
-            **update.get("strategy_params", cfg.strategy_params),
-            **parse_params(param),
-        }
-    cfg = type(cfg).model_validate({**cfg.model_dump(), **update})
+    base = (load_config(config_file) if config_file else state.config).trading
+    cfg = with_strategy(base, strategy, param)
     start, end = _time(from_, "--from"), _time(to, "--to")
     store = state.store()
     candles = CandleRepository(store).load(sym, tf, end=end)
@@ -263,14 +255,7 @@ def walkforward(
             "would reach into the test window"
         )
     sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
-    cfg = state.config.trading
-    update: dict[str, Any] = {"strategy": strategy, "strategy_params": {}} if strategy else {}
-    if param:
-        update["strategy_params"] = {
-            **update.get("strategy_params", cfg.strategy_params),
-            **parse_params(param),
-        }
-    cfg = type(cfg).model_validate({**cfg.model_dump(), **update})
+    cfg = with_strategy(state.config.trading, strategy, param)
     store = state.store()
     candles = CandleRepository(store).load(sym, tf)
     if candles.empty:
@@ -295,27 +280,23 @@ def walkforward(
         "anchored": anchored,
         "costs": costs.value,
     }
-    runs.create(
-        kind="walkforward",
-        config_hash=config_hash(cfg),
-        config=settings,
-        symbol=sym.name,
-        timeframe=tf.value,
-        strategy=cfg.strategy,
-        run_id=rid,
-    )
-    recorders: list[BufferedRecorder] = []
 
-    def recorder(fold: Any, fold_id: str) -> BufferedRecorder:
+    def create(kind: str, run: str) -> None:
         runs.create(
-            kind="backtest",
+            kind=kind,
             config_hash=config_hash(cfg),
             config=settings,
             symbol=sym.name,
             timeframe=tf.value,
             strategy=cfg.strategy,
-            run_id=fold_id,
+            run_id=run,
         )
+
+    create("walkforward", rid)
+    recorders: list[BufferedRecorder] = []
+
+    def recorder(fold: Any, fold_id: str) -> BufferedRecorder:
+        create("backtest", fold_id)
         recorders.append(BufferedRecorder(store, fold_id))
         return recorders[-1]
 

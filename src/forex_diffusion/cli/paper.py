@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from forex_diffusion.cli.context import console, state
 from forex_diffusion.core.errors import ConfigError
+from forex_diffusion.core.trading_config import TradingConfig
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from forex_diffusion.trading.paper import PaperRun
 
-__all__ = ["app", "parse_params"]
+__all__ = ["app", "parse_params", "with_strategy"]
 
 app = typer.Typer(help="Paper trading: every stored bar in order, then each new one as it comes.")
 
@@ -43,6 +44,21 @@ def parse_params(items: list[str]) -> dict[str, float | int | str | bool]:
                     continue
         out[name.strip()] = value
     return out
+
+
+def with_strategy(
+    config: TradingConfig, strategy: str | None, params: list[str] | None
+) -> TradingConfig:
+    """The trading config with ``--strategy`` (its parameters reset) and ``--param`` applied."""
+    update: dict[str, Any] = {}
+    if strategy:
+        update = {"strategy": strategy, "strategy_params": {}}
+    if params:
+        update["strategy_params"] = {
+            **update.get("strategy_params", config.strategy_params),
+            **parse_params(params),
+        }
+    return TradingConfig.model_validate({**config.model_dump(), **update})
 
 
 def _loop(run: PaperRun, *, until_idle: bool, poll: float) -> None:
@@ -91,16 +107,7 @@ def start(
 
     from forex_diffusion.trading.paper import start_paper
 
-    cfg = state.config.trading
-    update: dict[str, object] = {}
-    if strategy:
-        update["strategy"], update["strategy_params"] = strategy, {}
-    if param:
-        update["strategy_params"] = {
-            **(update.get("strategy_params", cfg.strategy_params)),  # type: ignore[dict-item]
-            **parse_params(param),
-        }
-    cfg = type(cfg).model_validate({**cfg.model_dump(), **update})
+    cfg = with_strategy(state.config.trading, strategy, param)
     start_ts = None
     if from_:
         try:
