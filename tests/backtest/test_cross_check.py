@@ -1,4 +1,5 @@
-"""The reference sma_cross against backtesting.py on the EURUSD sample, costs off."""
+"""The reference sma_cross against backtesting.py on the EURUSD sample, costs off, through
+both loops of ``run_backtest``."""
 
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ class SmaCross(Strategy):  # type: ignore[misc]
 
 # backtesting.py 0.6.6 still calls DatetimeIndex.dayofweek (deprecated in pandas 3)
 @pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
+@pytest.mark.parametrize("engine", ["event", "compiled"])
 @pytest.mark.parametrize(("fast", "slow"), [(10, 30), (5, 20)])
-def test_sma_cross_matches_backtesting_py(fast: int, slow: int) -> None:
+def test_sma_cross_matches_backtesting_py(fast: int, slow: int, engine: str) -> None:
     candles = load_sample()
     frame = candles.rename(columns=str.capitalize)
     frame.index = frame.index.tz_localize(None)
@@ -54,7 +56,15 @@ def test_sma_cross_matches_backtesting_py(fast: int, slow: int) -> None:
         strategy="sma_cross",
         strategy_params={"fast": fast, "slow": slow, "stop_atr": 0, "units": UNITS},
     )
-    ours = run_backtest(candles, symbol="EURUSD", timeframe="H1", config=config, costs=False)
+    ours = run_backtest(
+        candles,
+        symbol="EURUSD",
+        timeframe="H1",
+        config=config,
+        costs=False,
+        engine=engine,  # type: ignore[arg-type]
+    )
+    assert ours.engine == engine
     t = ours.trades
     assert len(t) == len(theirs) > 100
     assert (t["entry_time"].dt.tz_localize(None) == theirs["EntryTime"]).all()

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from forex_diffusion.core.trading_config import BrokerConfig
-from forex_diffusion.trading.costs import CostModel, rollover_nights, spread_bucket
+from forex_diffusion.trading.costs import (
+    CostModel,
+    rollover_nights,
+    rollover_nights_per_bar,
+    spread_bucket,
+)
 
 
 def utc(text: str) -> pd.Timestamp:
@@ -97,3 +103,25 @@ def test_primed_buckets_equal_the_one_by_one_ones() -> None:
     costs._BUCKETS.clear()
     costs.prime_spread_buckets(index)
     assert [costs.spread_bucket(t) for t in index] == one_by_one
+
+
+@pytest.mark.parametrize(
+    ("freq", "unit"),
+    [("1min", "ns"), ("30min", "us"), ("1h", "us"), ("4h", "ns"), ("1D", "us"), ("7D", "ns")],
+)
+def test_vectorised_costs_equal_the_per_bar_functions(freq: str, unit: str) -> None:
+    # from a Wednesday over the March DST change, and over the November one; either unit
+    index = pd.DatetimeIndex([])
+    for start in ("2017-03-08 12:00", "2017-11-01 12:00"):
+        index = index.append(
+            pd.date_range(
+                start, periods=1500 if freq != "7D" else 100, freq=freq, tz="UTC", unit=unit
+            )
+        ).unique()
+    duration = pd.Timedelta(freq)
+    nights = rollover_nights_per_bar(index, duration)
+    assert nights.tolist() == [rollover_nights(ts, ts + duration) for ts in index]
+    assert nights.sum() > 0
+    model = CostModel(BrokerConfig())
+    spreads = model.spread_pips_per_bar("EURUSD", index)
+    assert np.array_equal(spreads, [model.spread_pips("EURUSD", ts) for ts in index])

@@ -8,7 +8,7 @@ import pytest
 from forex_diffusion.core.trading_config import SPREAD_BUCKETS, BrokerConfig, RiskConfig
 from forex_diffusion.trading.broker import Account
 from forex_diffusion.trading.paper_broker import PaperBroker
-from forex_diffusion.trading.risk import RiskManager, currency_exposure, fx_day
+from forex_diffusion.trading.risk import RiskManager, currency_exposure, fx_day, fx_day_per_bar
 from tests.trading.conftest import bar, order
 
 MON = "2017-03-06"
@@ -135,3 +135,10 @@ def test_drawdown_kill_switch_is_permanent() -> None:
 def test_max_open_positions() -> None:
     risk = RiskManager(RiskConfig(max_open_positions=2))
     assert risk.blocked(1) is None and "max open positions" in (risk.blocked(2) or "")
+
+
+def test_fx_day_per_bar_equals_fx_day() -> None:
+    index = pd.date_range("2017-03-01", "2017-11-10", freq="37min", tz="UTC", unit="us")
+    days = fx_day_per_bar(index)
+    want = [fx_day(ts).value // (86_400 * 10**9) for ts in index]
+    assert days.tolist() == want

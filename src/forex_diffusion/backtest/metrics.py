@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from forex_diffusion.core.sessions import NEW_YORK
+from forex_diffusion.data.candles import index_ns
 
 __all__ = [
     "PERIODS_PER_YEAR",
@@ -77,17 +78,14 @@ def max_drawdown(equity: pd.Series) -> tuple[float, pd.Timedelta]:
     values = equity.to_numpy(float)
     peaks = np.maximum.accumulate(values)
     depth = float(((peaks - values) / peaks).max())
-    times = pd.DatetimeIndex(equity.index)
-    longest, peak_time, under = pd.Timedelta(0), times[0], False
-    for t, v, p in zip(times, values, peaks, strict=True):
-        if v < p:
-            under = True
-            continue
-        if under:
-            longest, under = max(longest, t - peak_time), False
-        peak_time = t
-    if under:
-        longest = max(longest, times[-1] - peak_time)
+    times = index_ns(equity.index)
+    at_peak = values >= peaks
+    last_peak = np.maximum.accumulate(np.where(at_peak, np.arange(len(values)), 0))
+    recovered = np.flatnonzero(at_peak[1:] & ~at_peak[:-1]) + 1  # first bar back at a peak
+    spells = times[recovered] - times[last_peak[recovered - 1]]
+    if not at_peak[-1]:  # still under water at the end
+        spells = np.r_[spells, times[-1] - times[last_peak[-1]]]
+    longest = pd.Timedelta(int(spells.max()) if len(spells) else 0)
     return depth, longest
 
 
@@ -107,10 +105,10 @@ def exposure(index: pd.DatetimeIndex, entries: pd.Series, exits: pd.Series) -> f
     the bar, exited after it)."""
     if len(index) == 0:
         return 0.0
-    ns = index.asi8
+    ns = index_ns(index)
     counts = np.zeros(len(ns) + 1, dtype=int)
-    np.add.at(counts, np.searchsorted(ns, pd.DatetimeIndex(entries).asi8, side="left"), 1)
-    np.add.at(counts, np.searchsorted(ns, pd.DatetimeIndex(exits).asi8, side="left"), -1)
+    np.add.at(counts, np.searchsorted(ns, index_ns(pd.DatetimeIndex(entries)), side="left"), 1)
+    np.add.at(counts, np.searchsorted(ns, index_ns(pd.DatetimeIndex(exits)), side="left"), -1)
     return float((np.cumsum(counts)[:-1] > 0).mean())
 
 

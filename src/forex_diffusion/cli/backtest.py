@@ -69,7 +69,7 @@ def _report(
     from forex_diffusion.trading.strategies.fusion import FusionStrategy
 
     signals = FusedSignalRepository(state.store()).load(sym, tf, run_id=result.run_id)
-    strategy = result.engine.strategy
+    strategy = result.strategy
     forecasts = []
     if isinstance(strategy, FusionStrategy) and fans:
         first = len(candles) - len(traded)
@@ -78,7 +78,7 @@ def _report(
     marks = pattern_marks(signals) if not signals.empty else scanned_marks(traded.iloc[-3000:])
     return write_report(
         path,
-        title=f"{result.engine.strategy.name} on {sym} {tf.value}: backtest {result.run_id}",
+        title=f"{result.strategy.name} on {sym} {tf.value}: backtest {result.run_id}",
         symbol=sym.name,
         timeframe_delta=pd.Timedelta(tf.delta),
         candles=traded,
@@ -207,8 +207,8 @@ def backtest(
     for source, pnl in summary["pnl_by_source"].items():
         table.add_row(f"P&L from {source}", f"{pnl:,.2f}")
     out.print(table)
-    if result.engine.reason:
-        out.print(f"engine: {result.engine.reason}")
+    if result.reason:
+        out.print(f"engine: {result.reason}")
     out.print(f"stored as run {rid}; see `fxd runs show {rid}`")
     if report is not None:
         out.print(f"report: {summary['report']}")

@@ -42,6 +42,7 @@ __all__ = [
     "EngineState",
     "Recorder",
     "TradingConfig",
+    "check_run_id",
 ]
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,13 @@ class _History:
         return self.total
 
 
+def check_run_id(run_id: str) -> str:
+    """``run_id`` if it is 1 to 24 letters, digits or '-' (a ``ConfigError`` otherwise)."""
+    if not run_id or len(run_id) > MAX_RUN_ID or not run_id.replace("-", "").isalnum():
+        raise ConfigError(f"run id {run_id!r}: use 1 to {MAX_RUN_ID} letters, digits or '-'")
+    return run_id
+
+
 def as_bar(bar: Bar | pd.Series, timeframe: str) -> Bar:
     """A :class:`Bar` from a candle-frame row (its name is the open time)."""
     if isinstance(bar, Bar):
@@ -153,9 +161,7 @@ class AutomatedTradingEngine:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config or TradingConfig()
-        if not run_id or len(run_id) > MAX_RUN_ID or not run_id.replace("-", "").isalnum():
-            raise ConfigError(f"run id {run_id!r}: use 1 to {MAX_RUN_ID} letters, digits or '-'")
-        self.run_id = run_id
+        self.run_id = check_run_id(run_id)
         self.strategy = strategy or make_strategy(self.config.strategy, self.config.strategy_params)
         self.broker: Broker = broker or PaperBroker(self.config.broker)
         self.risk = RiskManager(self.config.risk)

@@ -27,8 +27,15 @@ from forex_diffusion.core.sessions import (
     week_open,
 )
 from forex_diffusion.core.trading_config import BrokerConfig
+from forex_diffusion.data.candles import index_ns
 
-__all__ = ["CostModel", "prime_spread_buckets", "rollover_nights", "spread_bucket"]
+__all__ = [
+    "CostModel",
+    "prime_spread_buckets",
+    "rollover_nights",
+    "rollover_nights_per_bar",
+    "spread_bucket",
+]
 
 _SUNDAY_OPEN = pd.Timedelta(hours=2)
 
@@ -57,7 +64,7 @@ def spread_bucket(ts: datetime | pd.Timestamp) -> str:
 def prime_spread_buckets(index: pd.DatetimeIndex) -> None:
     """Fill the bucket cache for the hours of ``index`` at once (vectorised; a backtest calls
     it before its loop). Gives the same buckets as :func:`spread_bucket`."""
-    hours = np.unique(index.asi8 // _HOUR_NS)
+    hours = np.unique(index_ns(index) // _HOUR_NS)
     todo = np.array([h for h in hours if int(h) not in _BUCKETS], dtype=np.int64)
     if not len(todo):
         return
@@ -102,6 +109,29 @@ def rollover_nights(start: pd.Timestamp, end: pd.Timestamp) -> int:
     return nights
 
 
+def rollover_nights_per_bar(index: pd.DatetimeIndex, duration: pd.Timedelta) -> np.ndarray:
+    """:func:`rollover_nights` of every bar ``(open, open + duration]`` at once (vectorised;
+    the same answers, tested): a running count of rollover multipliers on the grid of whole
+    UTC hours, read at each bar's two ends."""
+    stamps = index_ns(index)
+    if not len(stamps):
+        return np.zeros(0, dtype=np.int64)
+    ends = stamps + duration.value
+    first = -(-stamps // _HOUR_NS)
+    first = np.where(first * _HOUR_NS == stamps, first + 1, first)
+    last = ends // _HOUR_NS
+    lo, hi = int(first.min()), int(last.max())
+    if hi < lo:
+        return np.zeros(len(stamps), dtype=np.int64)
+    hours = pd.DatetimeIndex(np.arange(lo, hi + 1, dtype=np.int64) * _HOUR_NS).tz_localize("UTC")
+    ny = hours.tz_convert(NEW_YORK)
+    weekday = np.asarray(ny.day_of_week)
+    on_rollover = (np.asarray(ny.hour) == 17) & (np.asarray(ny.minute) == 0) & (weekday < 5)
+    mult = np.where(on_rollover, np.where(weekday == 2, 3, 1), 0).astype(np.int64)
+    running = np.concatenate([[0], np.cumsum(mult)])  # running[k]: hours lo .. lo + k - 1
+    return np.where(last >= first, running[last - lo + 1] - running[first - lo], 0)
+
+
 def _bucket(stamp: pd.Timestamp) -> str:
     if stamp - week_open(stamp) < _SUNDAY_OPEN:
         return "sunday_open"
@@ -127,6 +157,14 @@ class CostModel:
         """The spread in pips of ``symbol`` at ``ts``."""
         table = self.config.spreads.get(symbol, self.config.spreads["default"])
         return table[spread_bucket(ts)]
+
+    def spread_pips_per_bar(self, symbol: str, index: pd.DatetimeIndex) -> np.ndarray:
+        """:meth:`spread_pips` of every time of ``index`` at once."""
+        prime_spread_buckets(index)
+        table = self.config.spreads.get(symbol, self.config.spreads["default"])
+        hours, where = np.unique(index_ns(index) // _HOUR_NS, return_inverse=True)
+        per_hour = np.array([table[_BUCKETS[int(h)]] for h in hours], dtype=float)
+        return per_hour[where]
 
     def quotes(self, symbol: str, ts: datetime | pd.Timestamp, price: float) -> tuple[float, float]:
         """``(bid, ask)`` around a candle price quoted on the configured ``price_basis``."""

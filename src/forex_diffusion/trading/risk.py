@@ -20,15 +20,24 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from forex_diffusion.core.events import Position
 from forex_diffusion.core.instruments import get_instrument
 from forex_diffusion.core.sessions import NEW_YORK
 from forex_diffusion.core.trading_config import RiskConfig
+from forex_diffusion.data.candles import index_ns
 from forex_diffusion.trading.broker import Account, Broker
 
-__all__ = ["RiskManager", "SizeDecision", "currency_exposure", "fx_day", "notional"]
+__all__ = [
+    "RiskManager",
+    "SizeDecision",
+    "currency_exposure",
+    "fx_day",
+    "fx_day_per_bar",
+    "notional",
+]
 
 
 _HOUR_NS = 3_600_000_000_000
@@ -46,6 +55,13 @@ def fx_day(ts: pd.Timestamp) -> pd.Timestamp:
         at = pd.Timestamp(hour * _HOUR_NS, tz="UTC")
         day = _DAYS[hour] = pd.Timestamp((at.tz_convert(NEW_YORK) + pd.Timedelta(hours=7)).date())
     return day
+
+
+def fx_day_per_bar(times: pd.DatetimeIndex) -> np.ndarray:
+    """:func:`fx_day` of every time at once, as day numbers (days since 1970-01-01)."""
+    local = times.tz_convert(NEW_YORK) + pd.Timedelta(hours=7)
+    days = local.tz_localize(None).normalize()
+    return index_ns(days) // (24 * _HOUR_NS)
 
 
 def notional(position: Position, broker: Broker) -> float:

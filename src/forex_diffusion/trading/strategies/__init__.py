@@ -6,9 +6,18 @@ from forex_diffusion.trading.strategies.base import (
     STRATEGIES,
     BarView,
     Intent,
+    Rules,
     Strategy,
     StrategyParams,
     make_strategy,
 )
 
-__all__ = ["STRATEGIES", "BarView", "Intent", "Strategy", "StrategyParams", "make_strategy"]
+__all__ = [
+    "STRATEGIES",
+    "BarView",
+    "Intent",
+    "Rules",
+    "Strategy",
+    "StrategyParams",
+    "make_strategy",
+]

@@ -22,7 +22,15 @@ from forex_diffusion.core.events import FusedSignal, Position
 from forex_diffusion.core.registry import Registry
 from forex_diffusion.trading.broker import Account
 
-__all__ = ["STRATEGIES", "BarView", "Intent", "Strategy", "StrategyParams", "make_strategy"]
+__all__ = [
+    "STRATEGIES",
+    "BarView",
+    "Intent",
+    "Rules",
+    "Strategy",
+    "StrategyParams",
+    "make_strategy",
+]
 
 
 class StrategyParams(FrozenModel):
@@ -46,6 +54,25 @@ class Intent:
     time_stop_bars: int | None = None
     source: str = "strategy"
     signal: FusedSignal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """A strategy's decisions over a whole series at once, for the compiled backtest.
+
+    Element ``t`` of each array is computed from bars ``0..t`` only. On bar ``t`` the strategy
+    wants ``long`` when ``go_long[t]`` and it is not long, else ``short`` when ``go_short[t]``
+    and it is not short, else ``flat`` when it is long and ``exit_long[t]`` or short and
+    ``exit_short[t]``; every position has ``units`` and no stop, target or trailing stop.
+    This must equal what :meth:`Strategy.on_bar` returns bar by bar (tested per strategy).
+    """
+
+    go_long: np.ndarray
+    go_short: np.ndarray
+    exit_long: np.ndarray
+    exit_short: np.ndarray
+    units: float
+    source: str
 
 
 class BarView:
@@ -137,6 +164,12 @@ class Strategy(ABC):
     @abstractmethod
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         """The intents of this closed bar (empty: nothing to do)."""
+
+    def rules(self, columns: Mapping[str, np.ndarray]) -> Rules | None:
+        """The decisions of :meth:`on_bar` over whole columns (``open`` ... ``close``) as
+        :class:`Rules`, or ``None`` when they cannot be written that way with these
+        parameters (the backtest then runs bar by bar)."""
+        return None
 
 
 STRATEGIES: Registry[type[Strategy]] = Registry("strategy")

@@ -8,7 +8,7 @@ fixes the size instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import talib
@@ -18,6 +18,7 @@ from forex_diffusion.trading.strategies.base import (
     STRATEGIES,
     BarView,
     Intent,
+    Rules,
     Strategy,
     StrategyParams,
 )
@@ -47,6 +48,37 @@ def _last_two_means(values: np.ndarray, n: int) -> tuple[float, float]:
     running sum, as in TA-Lib's SMA, carries rounding from wherever the history starts, and
     exact ties between two averages would then flip with the engine's history length)."""
     return float(values[-n - 1 : -1].sum() / n), float(values[-n:].sum() / n)
+
+
+def _window_means(values: np.ndarray, n: int) -> np.ndarray:
+    """The n-bar mean ending at every bar (NaN before), each summed over its own window like
+    :func:`_last_two_means` (bit for bit: NumPy sums each window row the same way)."""
+    out = np.full(len(values), np.nan)
+    if len(values) >= n:
+        out[n - 1 :] = np.lib.stride_tricks.sliding_window_view(values, n).sum(axis=1) / n
+    return out
+
+
+def _previous(values: np.ndarray) -> np.ndarray:
+    """``values`` one bar later (NaN first): element t is the value of bar t - 1."""
+    return np.concatenate([[np.nan], values[:-1]])
+
+
+def _rules(
+    strategy: Strategy, p: _Sized, go_long: np.ndarray, go_short: np.ndarray, **exits: np.ndarray
+) -> Rules | None:
+    """Rules of a fixed-size strategy without stops (``None`` when it sizes from a stop)."""
+    if p.stop_atr > 0 or p.units is None:
+        return None
+    none = np.zeros(len(go_long), dtype=bool)
+    return Rules(
+        go_long=go_long,
+        go_short=go_short,
+        exit_long=exits.get("exit_long", none),
+        exit_short=exits.get("exit_short", none),
+        units=p.units,
+        source=strategy.name,
+    )
 
 
 def _intent(strategy: Strategy, view: BarView, direction: str, p: _Sized) -> Intent:
@@ -103,6 +135,15 @@ class SmaCross(Strategy):
         if fast[0] > slow[0] and fast[1] < slow[1] and view.side != "short":
             return [_intent(self, view, "short", self.params)]
         return []
+
+    def rules(self, columns: Mapping[str, np.ndarray]) -> Rules | None:
+        close = np.asarray(columns["close"], dtype=float)
+        fast = _window_means(close, self.params.fast)
+        slow = _window_means(close, self.params.slow)
+        fast_before, slow_before = _previous(fast), _previous(slow)
+        up = (fast_before < slow_before) & (fast > slow)
+        down = (fast_before > slow_before) & (fast < slow)
+        return _rules(self, self.params, up, down)
 
 
 @STRATEGIES.register("rsi_reversion")
@@ -169,3 +210,25 @@ class DonchianBreakout(Strategy):
         ):
             return [Intent(symbol=view.symbol, direction="flat", source=self.name)]
         return []
+
+    def rules(self, columns: Mapping[str, np.ndarray]) -> Rules | None:
+        p = self.params
+        high, low = np.asarray(columns["high"], float), np.asarray(columns["low"], float)
+        close = np.asarray(columns["close"], float)
+
+        def channel(values: np.ndarray, n: int, fn: np.ufunc) -> np.ndarray:
+            """The extreme of the n bars before each bar (NaN until there are n)."""
+            out = np.full(len(values), np.nan)
+            if len(values) > n:
+                windows = np.lib.stride_tricks.sliding_window_view(values[:-1], n)
+                out[n:] = fn.reduce(windows, axis=1)
+            return out
+
+        return _rules(
+            self,
+            p,
+            close > channel(high, p.entry, np.maximum),
+            close < channel(low, p.entry, np.minimum),
+            exit_long=close < channel(low, p.exit, np.minimum),
+            exit_short=close > channel(high, p.exit, np.maximum),
+        )
