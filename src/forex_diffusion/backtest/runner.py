@@ -12,6 +12,7 @@ otherwise and says why.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,6 +33,8 @@ from forex_diffusion.trading.automated_trading_engine import (
 from forex_diffusion.trading.broker import Bar
 from forex_diffusion.trading.costs import prime_spread_buckets
 from forex_diffusion.trading.strategies import Strategy, make_strategy
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["BacktestResult", "run_backtest", "trades_frame", "without_costs"]
 
@@ -183,6 +186,8 @@ def _compiled(
         offset=len(before),
         act_from=max(0, strategy.warmup - len(before) - 1),
     )
+    if run.rejected:
+        logger.warning("%d orders rejected for insufficient margin", run.rejected)
     metrics = performance(run.equity, run.trades, initial=cfg.broker.initial_balance)
     return BacktestResult(
         run_id, strategy, run.trades, run.equity, metrics, "stopped", run.reason, "compiled"
