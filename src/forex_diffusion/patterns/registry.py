@@ -19,6 +19,13 @@ import pandas as pd
 from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.core.events import PatternEvent
 from forex_diffusion.patterns.candle_catalogue import ALIASES, CANDLES
+from forex_diffusion.patterns.chart_detectors import chart_detectors
+from forex_diffusion.patterns.harmonic_detectors import harmonic_detectors, wave_detectors
+from forex_diffusion.patterns.swing_patterns import (
+    SwingContext,
+    SwingDetector,
+    scan_swing_detectors,
+)
 from forex_diffusion.patterns.vectorized_detectors import (
     CandleContext,
     CandleDetector,
@@ -61,6 +68,8 @@ class PatternRegistry:
             alias: CandleDetector(by_key[base], key=alias, only=only)
             for alias, (base, only) in ALIASES.items()
         }
+        swing = [*chart_detectors(), *harmonic_detectors(), *wave_detectors()]
+        self._swing: dict[str, SwingDetector] = {d.key: d for d in swing}
 
     @staticmethod
     def _kinds(kinds: Iterable[str] | str | None) -> set[str]:
@@ -79,19 +88,24 @@ class PatternRegistry:
         wanted = self._kinds(kinds)
         return [d for d in self._detectors.values() if d.kind in wanted]
 
+    def swing_detectors(self, kinds: Iterable[str] | str | None = None) -> list[SwingDetector]:
+        """The chart, harmonic and wave detectors of the given kinds (all by default)."""
+        wanted = self._kinds(kinds)
+        return [d for d in self._swing.values() if d.kind in wanted]
+
     def keys(self) -> list[str]:
         """Detector keys, sorted."""
-        return sorted(self._detectors)
+        return sorted([*self._detectors, *self._swing])
 
     def aliases(self) -> dict[str, str]:
         """Alias key -> detector key (``bullish_engulfing`` -> ``engulfing``, bull only)."""
         return {alias: det.info.key for alias, det in self._aliases.items()}
 
-    def get(self, key: str) -> CandleDetector:
+    def get(self, key: str) -> CandleDetector | SwingDetector:
         """A detector or alias by key; unknown keys get close-match suggestions."""
-        found = self._detectors.get(key) or self._aliases.get(key)
+        found = self._detectors.get(key) or self._aliases.get(key) or self._swing.get(key)
         if found is None:
-            names = list(self._detectors) + list(self._aliases)
+            names = list(self._detectors) + list(self._aliases) + list(self._swing)
             close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise ConfigError(f"unknown pattern {key!r}{hint} ({len(self._detectors)} detectors)")
@@ -108,11 +122,19 @@ class PatternRegistry:
 
         ``since`` keeps events confirmed at or after that time.
         """
-        detectors = self.detectors(kinds)
-        if self.use_vectorized:
+        detectors = self.detectors(kinds) or self.detectors("candle")[:1]  # (for the columns)
+        if not self.detectors(kinds):
+            events = scan_frame(detectors, CandleContext.from_candles(candles.iloc[:0]))
+        elif self.use_vectorized:
             events = scan_frame(detectors, CandleContext.from_candles(candles))
         else:
             events = scan_incremental(candles, detectors)
+        swing = self.swing_detectors(kinds)
+        if swing and len(candles):
+            found = scan_swing_detectors(swing, SwingContext.from_candles(candles))
+            if not found.empty:
+                events = pd.concat([events.assign(overlay=None), found], ignore_index=True)
+                events = events.sort_values("confirm_ts", kind="stable", ignore_index=True)
         if since is not None:
             cutoff = pd.Timestamp(since)
             cutoff = cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff

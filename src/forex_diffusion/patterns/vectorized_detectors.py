@@ -368,8 +368,10 @@ def scan_frame(
 def events_from_frame(frame: pd.DataFrame) -> list[PatternEvent]:
     """``PatternEvent`` objects from event rows (NaN prices become ``None``)."""
     cols: dict[str, list[Any]] = {c: frame[c].tolist() for c in EVENT_COLUMNS}
+    overlays = frame["overlay"].tolist() if "overlay" in frame else [None] * len(frame)
     events = []
     for i in range(len(frame)):
+        touches = cols["touches"][i]
         start, confirm = pd.Timestamp(cols["start_ts"][i]), pd.Timestamp(cols["confirm_ts"][i])
         target, failure = float(cols["target_price"][i]), float(cols["failure_price"][i])
         events.append(
@@ -382,12 +384,13 @@ def events_from_frame(frame: pd.DataFrame) -> list[PatternEvent]:
                 state=cols["state"][i],
                 score=float(cols["score"][i]),
                 scale_atr=float(cols["scale_atr"][i]),
-                touches=None,
+                touches=None if touches is None or touches != touches else int(touches),
                 bars_span=int(cols["bars_span"][i]),
                 target_price=None if np.isnan(target) else target,
                 failure_price=None if np.isnan(failure) else failure,
                 horizon_bars=int(cols["horizon_bars"][i]),
-                overlay={
+                overlay=overlays[i]
+                or {
                     "type": "box",
                     "start": start.isoformat(),
                     "end": confirm.isoformat(),

@@ -1,0 +1,73 @@
+"""Planted chart, harmonic and wave patterns: price paths through textbook pivots.
+
+:func:`plant` draws bars along straight legs between pivot prices (half a price unit per bar,
+bars 0.6 high, a little noise), so each pivot becomes a confirmed swing and the ratios between
+legs are the textbook's. ``PIVOTS`` holds the bull (or bottom) version of each pattern; the bear
+(top) version is its mirror image. Every path starts with a lead-in leg and ends with the move
+that completes or breaks out of the pattern.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+STEP = 0.5  # price units per bar along a leg
+
+# key of the bull/bottom version -> (pivots, index of the completion pivot, mirror key)
+PIVOTS: dict[str, tuple[list[float], int, str]] = {
+    "double_bottom": ([110, 130, 100, 120, 100.5, 140], 4, "double_top"),
+    "triple_bottom": ([110, 130, 100, 118, 100.5, 118, 100.2, 140], 6, "triple_top"),
+    "inverse_head_and_shoulders": (
+        [110, 130, 105, 118, 95, 118, 105.5, 140],
+        6,
+        "head_and_shoulders",
+    ),
+    "gartley_bull": ([115, 125, 100, 140, 115.28, 130.56, 108.56, 130], 6, "gartley_bear"),
+    "bat_bull": ([115, 125, 100, 140, 122, 134.6, 104.56, 130], 6, "bat_bear"),
+    "butterfly_bull": ([115, 125, 100, 140, 108.56, 127.42, 84, 110], 6, "butterfly_bear"),
+    "crab_bull": ([115, 125, 100, 140, 115.28, 136.29, 75.28, 100], 6, "crab_bear"),
+    "cypher_bull": ([115, 125, 100, 140, 120, 150.8, 110.87, 135], 6, "cypher_bear"),
+    "shark_bull": ([115, 125, 100, 140, 120, 146, 102.3, 130], 6, "shark_bear"),
+    "abcd_bull": ([110, 100, 140, 120, 132.36, 112.36, 130], 5, "abcd_bear"),
+    "three_drives_bull": (
+        [190, 200, 160, 188, 148.8, 176.24, 137.82, 160],
+        6,
+        "three_drives_bear",
+    ),
+    "elliott_impulse_bull": (
+        [110, 100, 120, 107.64, 142.64, 129.27, 155],
+        5,
+        "elliott_impulse_bear",
+    ),
+    "elliott_corrective_abc_bull": (
+        [130, 140, 120, 132, 112, 130],
+        4,
+        "elliott_corrective_abc_bear",
+    ),
+}
+
+
+def plant(
+    pivots: list[float], *, mirror: bool = False, noise: float = 0.03, seed: int = 0
+) -> tuple[pd.DataFrame, list[int]]:
+    """Bars through ``pivots`` (mirrored top-down when ``mirror``) and the bar of each pivot."""
+    rng = np.random.default_rng(seed)
+    prices = [300.0 - p if mirror else float(p) for p in pivots]
+    path, at = [prices[0]], [0]
+    for a, b in itertools.pairwise(prices):
+        n = max(2, round(abs(b - a) / STEP))
+        path += list(np.linspace(a, b, n + 1)[1:])
+        at.append(len(path) - 1)
+    mid = np.asarray(path) + rng.normal(0, noise, len(path))
+    mid[at] = np.asarray(prices)  # the pivots exactly
+    open_ = np.r_[mid[0], mid[:-1]]
+    high = np.maximum(open_, mid) + 0.3
+    low = np.minimum(open_, mid) - 0.3
+    index = pd.date_range("2017-01-02", periods=len(mid), freq="h", tz="UTC")
+    frame = pd.DataFrame(
+        {"open": open_, "high": high, "low": low, "close": mid, "volume": 1.0}, index=index
+    )
+    return frame, at

@@ -1,0 +1,80 @@
+"""Chart, harmonic and wave detectors: planted textbook patterns, causality, no false geometry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forex_diffusion.patterns.registry import PatternRegistry
+from tests.patterns.planted import PIVOTS, plant
+
+SWING_KINDS = ["chart", "harmonic", "wave"]
+CASES = [(key, False) for key in PIVOTS] + [(PIVOTS[key][2], True) for key in PIVOTS]
+
+
+@pytest.mark.parametrize(("key", "mirror"), CASES, ids=[c[0] for c in CASES])
+def test_a_planted_pattern_is_found(key: str, mirror: bool) -> None:
+    base = next(k for k, v in PIVOTS.items() if key in (k, v[2]))
+    pivots, completion, _ = PIVOTS[base]
+    candles, at = plant(pivots, mirror=mirror)
+    events = PatternRegistry().scan(candles, kinds=SWING_KINDS)
+    found = events[(events["pattern_key"] == key) & (events["state"] == "confirmed")]
+    assert len(found) >= 1, sorted(set(events["pattern_key"]))
+    event = found.iloc[0]
+    done = candles.index[at[completion]]
+    assert done <= event["confirm_ts"] <= done + pd.Timedelta(hours=40)
+    bull = key.endswith("_bull") or key in ("double_bottom", "triple_bottom")
+    bull = bull or key == "inverse_head_and_shoulders"
+    assert event["direction"] == ("bull" if bull else "bear")
+    close = candles["close"][candles.index <= event["confirm_ts"]].iloc[-1]
+    # the target lies ahead in the pattern's direction, the invalidation behind
+    sign = 1 if bull else -1
+    assert sign * (event["target_price"] - close) > 0
+    assert sign * (close - event["failure_price"]) > 0
+    assert event["overlay"]["points"] and 0 < event["score"] <= 1
+
+
+def test_events_are_causal_prefix_by_prefix() -> None:
+    rng = np.random.default_rng(7)
+    n = 3000
+    close = 1.1 + np.cumsum(rng.normal(0, 0.0015, n))
+    open_ = np.r_[close[0], close[:-1]]
+    candles = pd.DataFrame(
+        {
+            "open": open_,
+            "high": np.maximum(open_, close) + rng.exponential(0.0008, n),
+            "low": np.minimum(open_, close) - rng.exponential(0.0008, n),
+            "close": close,
+            "volume": 1.0,
+        },
+        index=pd.date_range("2017-01-02", periods=n, freq="h", tz="UTC"),
+    )
+    registry = PatternRegistry()
+    full = registry.scan(candles, kinds=SWING_KINDS)
+    assert len(full) > 20 and full["pattern_key"].nunique() > 5
+    for cut in (400, 1111, 2000, 2999):
+        prefix = registry.scan(candles.iloc[:cut], kinds=SWING_KINDS)
+        want = full[full["confirm_ts"] < candles.index[cut]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(prefix.reset_index(drop=True), want)
+
+
+@pytest.mark.parametrize("shape", ["flat", "rising", "falling"])
+def test_no_event_where_the_geometry_cannot_exist(shape: str) -> None:
+    n = 2000
+    step = {"flat": 0.0, "rising": 0.0005, "falling": -0.0005}[shape]
+    close = 1.1 + step * np.arange(n)
+    candles = pd.DataFrame(
+        {"open": close - step, "high": close + 0.0003, "low": close - step - 0.0003},
+        index=pd.date_range("2017-01-02", periods=n, freq="h", tz="UTC"),
+    ).assign(close=close, volume=1.0)
+    assert PatternRegistry().scan(candles, kinds=SWING_KINDS).empty
+
+
+def test_every_swing_key_is_registered_with_its_kind() -> None:
+    registry = PatternRegistry()
+    planted = {key for key, _ in CASES}
+    for key in planted:
+        detector = registry.get(key)
+        assert detector.kind in SWING_KINDS
+    assert {d.key for d in registry.swing_detectors()} >= planted
