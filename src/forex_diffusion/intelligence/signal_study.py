@@ -46,9 +46,11 @@ class SignalStudy:
 
 
 def pattern_events(candles: pd.DataFrame) -> tuple[list[PatternEvent], np.ndarray]:
-    """Directional pattern events of the candles and the position of each one's confirm bar."""
+    """Directional, confirmed pattern events of the candles (every kind; a chart pattern still
+    ``forming`` is not a signal) and the position of each one's confirm bar."""
     frame = PatternRegistry().scan(candles)
-    frame = frame[frame["direction"] != "neutral"].reset_index(drop=True)
+    keep = (frame["direction"] != "neutral") & (frame["state"] == "confirmed")
+    frame = frame[keep].reset_index(drop=True)
     positions = pd.DatetimeIndex(candles.index).get_indexer(pd.DatetimeIndex(frame["confirm_ts"]))
     return events_from_frame(frame), positions
 

@@ -4,7 +4,7 @@
 >>> registry = PatternRegistry()
 >>> events = registry.scan(load_sample("EURUSD", "H1"))           # one row per event
 >>> sorted(set(events["kind"]))
-['candle']
+['candle', 'chart', 'harmonic', 'wave']
 """
 
 from __future__ import annotations
@@ -117,8 +117,10 @@ class PatternRegistry:
         kinds: Iterable[str] | str | None = None,
         since: pd.Timestamp | str | None = None,
     ) -> pd.DataFrame:
-        """Every event as one row (columns: ``EVENT_COLUMNS``), ordered by confirmation time
-        and then by detector (TA-Lib's order).
+        """Every event as one row (columns: ``EVENT_COLUMNS`` and ``overlay``), ordered by
+        confirmation time and then by detector (candles in TA-Lib's order, then chart, harmonic
+        and wave detectors). Key, kind, direction and state are categoricals over every
+        registered value, so frames of different scans compare and concatenate.
 
         ``since`` keeps events confirmed at or after that time.
         """
@@ -129,17 +131,28 @@ class PatternRegistry:
             events = scan_frame(detectors, CandleContext.from_candles(candles))
         else:
             events = scan_incremental(candles, detectors)
+        events = self._typed(events.assign(overlay=None))
         swing = self.swing_detectors(kinds)
         if swing and len(candles):
             found = scan_swing_detectors(swing, SwingContext.from_candles(candles))
             if not found.empty:
-                events = pd.concat([events.assign(overlay=None), found], ignore_index=True)
+                events = pd.concat([events, self._typed(found)], ignore_index=True)
                 events = events.sort_values("confirm_ts", kind="stable", ignore_index=True)
         if since is not None:
             cutoff = pd.Timestamp(since)
             cutoff = cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff
             events = events[events["confirm_ts"] >= cutoff].reset_index(drop=True)
         return events
+
+    def _typed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        categories = {
+            "pattern_key": [*self._detectors, *self._aliases, *self._swing],
+            "kind": list(KINDS),
+            "direction": ["bull", "bear", "neutral"],
+            "state": ["forming", "confirmed"],
+        }
+        types = {c: pd.CategoricalDtype(v) for c, v in categories.items()}
+        return frame.astype({**types, "touches": "Int64"})
 
     def detect(
         self, candles: pd.DataFrame, kinds: Iterable[str] | str | None = None

@@ -159,6 +159,14 @@ def _breakout_bar(ctx: SwingContext, cand: Candidate, after: int) -> int | None:
     return None
 
 
+def _open(ctx: SwingContext, cand: Candidate, bar: int) -> bool:
+    """The close of ``bar`` lies between the invalidation and the target (an event whose
+    target is already reached, or whose invalidation is, says nothing)."""
+    sign = 1.0 if cand.direction == "bull" else -1.0
+    close = ctx.close[bar]
+    return sign * (cand.target - close) > 0 and sign * (close - cand.failure) > 0
+
+
 def scan_swing_detectors(
     detectors: Sequence[SwingDetector], ctx: SwingContext, *, since: int = 0
 ) -> pd.DataFrame:
@@ -173,11 +181,13 @@ def scan_swing_detectors(
             for cand in det.find(ctx, k):
                 at = swing.confirm_index
                 if cand.breakout is None:
-                    rows.append((at, order, _row(ctx, cand, at, "confirmed", scale)))
+                    if _open(ctx, cand, at):
+                        rows.append((at, order, _row(ctx, cand, at, "confirmed", scale)))
                     continue
-                rows.append((at, order, _row(ctx, cand, at, "forming", scale)))
+                if _open(ctx, cand, at):
+                    rows.append((at, order, _row(ctx, cand, at, "forming", scale)))
                 bar = _breakout_bar(ctx, cand, at)
-                if bar is not None:
+                if bar is not None and _open(ctx, cand, bar):
                     rows.append((bar, order, _row(ctx, cand, bar, "confirmed", scale)))
     rows = [r for r in rows if r[0] >= since]
     rows.sort(key=lambda r: (r[0], r[1]))

@@ -384,7 +384,7 @@ def events_from_frame(frame: pd.DataFrame) -> list[PatternEvent]:
                 state=cols["state"][i],
                 score=float(cols["score"][i]),
                 scale_atr=float(cols["scale_atr"][i]),
-                touches=None if touches is None or touches != touches else int(touches),
+                touches=None if pd.isna(touches) else int(touches),
                 bars_span=int(cols["bars_span"][i]),
                 target_price=None if np.isnan(target) else target,
                 failure_price=None if np.isnan(failure) else failure,
