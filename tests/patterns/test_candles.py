@@ -197,7 +197,7 @@ def test_aliases_and_lookup_errors(sample: pd.DataFrame, sample_events: pd.DataF
     assert {e.direction for e in bull} == {"bull"}
     assert REGISTRY.aliases()["harami_bull"] == "harami"
     assert "dragonfly_doji" in set(REGISTRY.keys())
-    assert len([k for k in REGISTRY.keys() if REGISTRY.get(k).kind == "candle"]) == 61
+    assert len(REGISTRY.detectors("candle")) == 61
     with pytest.raises(ConfigError, match=r"unknown pattern 'hamer'; did you mean 'hammer'"):
         REGISTRY.get("hamer")
     with pytest.raises(ConfigError, match="unknown pattern kind"):
