@@ -50,15 +50,63 @@ PIVOTS: dict[str, tuple[list[float], int, str]] = {
 }
 
 
+# two-line patterns: every leg LEG bars long, so pivots of one side equally spaced in price
+# lie on a line
+LEG = 20
+LINES: dict[str, tuple[list[float], int, str]] = {
+    "ascending_triangle": ([100, 130, 110, 130, 118, 130, 125, 145], 5, "descending_triangle"),
+    "symmetrical_triangle": (
+        [100, 140, 110, 134, 116, 128, 121, 145],
+        5,
+        "symmetrical_triangle",
+    ),
+    "wedge_falling": ([130, 140, 120, 132, 117, 124, 118, 140], 5, "wedge_rising"),
+    "rectangle": ([100, 130, 115, 130, 115, 130, 120, 145], 5, "rectangle"),
+    "horizontal_channel": ([100, 130, 115, 130, 115, 130, 115, 125], 6, "horizontal_channel"),
+    "broadening_top": ([100, 125, 115, 128, 112, 131, 100], 5, "broadening_bottom"),
+    "right_angle_broadening_ascending": (
+        [100, 125, 115, 128, 115, 131, 105],
+        5,
+        "right_angle_broadening_descending",
+    ),
+    "broadening_wedge_ascending": (
+        [100, 125, 115, 131, 117, 137, 110],
+        5,
+        "broadening_wedge_descending",
+    ),
+    "rising_channel": ([108, 100, 115, 110, 125, 120, 135], 5, "falling_channel"),
+    "diamond_top": (
+        [100, 120, 112, 124, 108, 128, 113, 126, 118, 122, 100],
+        8,
+        "diamond_bottom",
+    ),
+    "bull_flag": ([108, 100, 130, 124, 127, 121, 150], 5, "bear_flag"),
+    "bull_pennant": ([108, 100, 130, 122, 127, 124, 150], 5, "bear_pennant"),
+}
+BEAR_FIRST = {
+    "broadening_top",
+    "right_angle_broadening_ascending",
+    "broadening_wedge_ascending",
+    "diamond_top",
+}
+"""Keys whose unmirrored version above is bearish."""
+
+
 def plant(
-    pivots: list[float], *, mirror: bool = False, noise: float = 0.03, seed: int = 0
+    pivots: list[float],
+    *,
+    mirror: bool = False,
+    noise: float = 0.03,
+    seed: int = 0,
+    leg_bars: int | None = None,
 ) -> tuple[pd.DataFrame, list[int]]:
-    """Bars through ``pivots`` (mirrored top-down when ``mirror``) and the bar of each pivot."""
+    """Bars through ``pivots`` (mirrored top-down when ``mirror``) and the bar of each pivot;
+    each leg ``leg_bars`` long, or half a price unit per bar."""
     rng = np.random.default_rng(seed)
     prices = [300.0 - p if mirror else float(p) for p in pivots]
     path, at = [prices[0]], [0]
     for a, b in itertools.pairwise(prices):
-        n = max(2, round(abs(b - a) / STEP))
+        n = leg_bars or max(2, round(abs(b - a) / STEP))
         path += list(np.linspace(a, b, n + 1)[1:])
         at.append(len(path) - 1)
     mid = np.asarray(path) + rng.normal(0, noise, len(path))
@@ -71,3 +119,15 @@ def plant(
         {"open": open_, "high": high, "low": low, "close": mid, "volume": 1.0}, index=index
     )
     return frame, at
+
+
+def cases() -> list[tuple[str, list[float], int, bool, int | None, str]]:
+    """Every planted case: key, pivots, completion pivot, mirrored, leg bars, direction."""
+    out = []
+    for table, legs in ((PIVOTS, None), (LINES, LEG)):
+        for key, (pivots, done, mirror_key) in table.items():
+            first = "bear" if key in BEAR_FIRST else "bull"
+            other = "bull" if first == "bear" else "bear"
+            out.append((key, pivots, done, False, legs, first))
+            out.append((mirror_key, pivots, done, True, legs, other))
+    return out

@@ -7,26 +7,34 @@ import pandas as pd
 import pytest
 
 from forex_diffusion.patterns.registry import PatternRegistry
-from tests.patterns.planted import PIVOTS, plant
+from tests.patterns.planted import cases, plant
 
 SWING_KINDS = ["chart", "harmonic", "wave"]
-CASES = [(key, False) for key in PIVOTS] + [(PIVOTS[key][2], True) for key in PIVOTS]
+CASES = cases()
 
 
-@pytest.mark.parametrize(("key", "mirror"), CASES, ids=[c[0] for c in CASES])
-def test_a_planted_pattern_is_found(key: str, mirror: bool) -> None:
-    base = next(k for k, v in PIVOTS.items() if key in (k, v[2]))
-    pivots, completion, _ = PIVOTS[base]
-    candles, at = plant(pivots, mirror=mirror)
+@pytest.mark.parametrize(
+    ("key", "pivots", "completion", "mirror", "legs", "direction"),
+    CASES,
+    ids=[f"{c[0]}-{c[5]}" for c in CASES],
+)
+def test_a_planted_pattern_is_found(
+    key: str,
+    pivots: list[float],
+    completion: int,
+    mirror: bool,
+    legs: int | None,
+    direction: str,
+) -> None:
+    candles, at = plant(pivots, mirror=mirror, leg_bars=legs)
     events = PatternRegistry().scan(candles, kinds=SWING_KINDS)
-    found = events[(events["pattern_key"] == key) & (events["state"] == "confirmed")]
-    assert len(found) >= 1, sorted(set(events["pattern_key"]))
+    mine = events[(events["pattern_key"] == key) & (events["state"] == "confirmed")]
+    found = mine[mine["direction"] == direction]
+    assert len(found) >= 1, (sorted(set(events["pattern_key"])), mine["direction"].tolist())
     event = found.iloc[0]
     done = candles.index[at[completion]]
     assert done <= event["confirm_ts"] <= done + pd.Timedelta(hours=40)
-    bull = key.endswith("_bull") or key in ("double_bottom", "triple_bottom")
-    bull = bull or key == "inverse_head_and_shoulders"
-    assert event["direction"] == ("bull" if bull else "bear")
+    bull = direction == "bull"
     close = candles["close"][candles.index <= event["confirm_ts"]].iloc[-1]
     # the target lies ahead in the pattern's direction, the invalidation behind
     sign = 1 if bull else -1
@@ -73,7 +81,7 @@ def test_no_event_where_the_geometry_cannot_exist(shape: str) -> None:
 
 def test_every_swing_key_is_registered_with_its_kind() -> None:
     registry = PatternRegistry()
-    planted = {key for key, _ in CASES}
+    planted = {case[0] for case in CASES}
     for key in planted:
         detector = registry.get(key)
         assert detector.kind in SWING_KINDS

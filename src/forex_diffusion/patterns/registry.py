@@ -20,6 +20,7 @@ from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.core.events import PatternEvent
 from forex_diffusion.patterns.candle_catalogue import ALIASES, CANDLES
 from forex_diffusion.patterns.chart_detectors import chart_detectors
+from forex_diffusion.patterns.chart_lines import line_detectors
 from forex_diffusion.patterns.harmonic_detectors import harmonic_detectors, wave_detectors
 from forex_diffusion.patterns.swing_patterns import (
     SwingContext,
@@ -68,7 +69,7 @@ class PatternRegistry:
             alias: CandleDetector(by_key[base], key=alias, only=only)
             for alias, (base, only) in ALIASES.items()
         }
-        swing = [*chart_detectors(), *harmonic_detectors(), *wave_detectors()]
+        swing = [*chart_detectors(), *line_detectors(), *harmonic_detectors(), *wave_detectors()]
         self._swing: dict[str, SwingDetector] = {d.key: d for d in swing}
 
     @staticmethod

@@ -163,7 +163,7 @@ def _open(ctx: SwingContext, cand: Candidate, bar: int) -> bool:
     """The close of ``bar`` lies between the invalidation and the target (an event whose
     target is already reached, or whose invalidation is, says nothing)."""
     sign = 1.0 if cand.direction == "bull" else -1.0
-    close = ctx.close[bar]
+    close = float(ctx.close[bar])
     return sign * (cand.target - close) > 0 and sign * (close - cand.failure) > 0
 
 
