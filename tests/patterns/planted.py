@@ -10,6 +10,7 @@ that completes or breaks out of the pattern.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -121,13 +122,87 @@ def plant(
     return frame, at
 
 
-def cases() -> list[tuple[str, list[float], int, bool, int | None, str]]:
-    """Every planted case: key, pivots, completion pivot, mirrored, leg bars, direction."""
-    out = []
-    for table, legs in ((PIVOTS, None), (LINES, LEG)):
+def _frame(path: np.ndarray, *, mirror: bool, seed: int = 0) -> pd.DataFrame:
+    """Bars along a price path (mirrored top-down when ``mirror``)."""
+    rng = np.random.default_rng(seed)
+    mid = (300.0 - path if mirror else path) + rng.normal(0, 0.03, len(path))
+    open_ = np.r_[mid[0], mid[:-1]]
+    index = pd.date_range("2017-01-02", periods=len(mid), freq="h", tz="UTC")
+    return pd.DataFrame(
+        {
+            "open": open_,
+            "high": np.maximum(open_, mid) + 0.3,
+            "low": np.minimum(open_, mid) - 0.3,
+            "close": mid,
+            "volume": 1.0,
+        },
+        index=index,
+    )
+
+
+def _line(a: float, b: float) -> np.ndarray:
+    return np.linspace(a, b, max(2, round(abs(b - a) / STEP)) + 1)[1:]
+
+
+def saucer(mirror: bool) -> tuple[pd.DataFrame, int]:
+    """A rise to 130, a rounded slide to 110 over 60 bars, a rise through 130 (the completion:
+    the bar back at 130)."""
+    t = np.arange(1, 61) / 60
+    path = np.concatenate([_line(100, 130), 110 + 20 * (1 - t) ** 2, _line(110, 150)])
+    back = len(_line(100, 130)) + 60 + len(_line(110, 130))  # back at the rim
+    return _frame(path, mirror=mirror), back
+
+
+def cup(mirror: bool) -> tuple[pd.DataFrame, int]:
+    """A rise to a 130 rim, a U-shaped cup to 110 over 80 bars, a handle to 124, a breakout."""
+    t = np.linspace(-1, 1, 81)[1:]
+    lead = _line(100, 130)
+    handle = np.concatenate([_line(130, 124)])
+    path = np.concatenate([lead, 110 + 20 * t**2, handle, _line(124, 150)])
+    return _frame(path, mirror=mirror), len(lead) + 80 + len(handle) - 1
+
+
+def island(mirror: bool) -> tuple[pd.DataFrame, int]:
+    """A rise to 130, a gap up to three bars near 134, a gap down to 128, a fall."""
+    lead = _line(100, 130)
+    path = np.concatenate([lead, [134.0, 134.5, 134.2], [128.0], _line(128, 110)])
+    frame = _frame(path, mirror=mirror)
+    at = len(lead) + 3  # the gap-down bar
+    k = len(lead)  # island bars open where they close: a real gap on both sides
+    frame.iloc[k : at + 1, frame.columns.get_loc("open")] = frame["close"].iloc[k : at + 1]
+    frame["high"] = frame[["open", "close"]].max(axis=1) + 0.3
+    frame["low"] = frame[["open", "close"]].min(axis=1) - 0.3
+    return frame, at
+
+
+SHAPES = {
+    "rounding_bottom": (saucer, "rounding_top"),
+    "cup_and_handle": (cup, "inverse_cup_and_handle"),
+    "island_reversal_top": (island, "island_reversal_bottom"),
+}
+MOVES = {"measured_move_bull": ([110, 100, 130, 118, 145], 3, "measured_move_bear")}
+
+
+def cases() -> list[tuple[str, str, Callable[[], tuple[pd.DataFrame, int]]]]:
+    """Every planted case: key, direction, and a builder of (bars, completion bar)."""
+    out: list[tuple[str, str, Callable[[], tuple[pd.DataFrame, int]]]] = []
+    for table, legs in ((PIVOTS, None), (LINES, LEG), (MOVES, None)):
         for key, (pivots, done, mirror_key) in table.items():
             first = "bear" if key in BEAR_FIRST else "bull"
             other = "bull" if first == "bear" else "bear"
-            out.append((key, pivots, done, False, legs, first))
-            out.append((mirror_key, pivots, done, True, legs, other))
+            for name, mirror, direction in ((key, False, first), (mirror_key, True, other)):
+
+                def build(
+                    p: list[float] = pivots, m: bool = mirror, d: int = done, n: int | None = legs
+                ) -> tuple[pd.DataFrame, int]:
+                    frame, at = plant(p, mirror=m, leg_bars=n)
+                    return frame, at[d]
+
+                out.append((name, direction, build))
+    for key, (make, mirror_key) in SHAPES.items():
+        # the island is drawn as a top; the others as bottoms
+        first = "bear" if key.startswith("island") else "bull"
+        other = "bull" if first == "bear" else "bear"
+        out.append((key, first, lambda f=make: f(False)))
+        out.append((mirror_key, other, lambda f=make: f(True)))
     return out

@@ -1,10 +1,25 @@
-"""Chart patterns on confirmed swings (Bulkowski's definitions, tolerances in ATR units).
+"""Chart patterns on confirmed swings and bars (Bulkowski's definitions, tolerances in ATRs).
 
-Reversal patterns built so far: double, triple and head-and-shoulders tops and bottoms. Each
-needs the trend it reverses (the swing before the pattern lies on the far side of its
-neckline), its peaks (troughs) level within ``level_atr`` ATRs, and confirms on the first close
-through the neckline (see :mod:`.swing_patterns`). Measured move: the neckline minus the
-pattern's height; invalidation: beyond the extreme peak (trough).
+* double, triple and head-and-shoulders tops and bottoms: the trend they reverse (the swing
+  before the pattern lies beyond the neckline), peaks (troughs) level within ``level_atr`` ATRs
+  (a head ``head_atr`` beyond both shoulders), confirmed on the first close through the
+  neckline (see :mod:`.swing_patterns`); target: the neckline minus the height; invalidation:
+  the extreme peak (the right shoulder);
+* ``cup_and_handle`` (and the inverse): a rise into a left rim, a rounded cup at least
+  ``depth_atr`` ATRs deep (a quadratic through its closes explains at least ``round_r2`` of
+  their variance, lowest point in the middle 60 %), a right rim level with the left, a handle
+  retracing at most half the cup in at most half its width; confirmed on a close above the
+  rims; target: the rim plus the depth; invalidation: the handle's low;
+* ``rounding_bottom``/``_top``: a saucer, the slide from the last swing high into the low
+  rounded (the quadratic explains ``round_r2`` and halves the residual of a straight line),
+  confirmed on a close back above that high;
+* ``measured_move_bull``/``_bear``: a leg of at least ``leg_atr`` ATRs, a correction of 38.2 to
+  61.8 % of it, confirmed when price passes the leg's end; target: the correction's end plus
+  the first leg;
+* ``island_reversal_top``/``_bottom``: a gap, 1 to ``max_island`` bars alone beyond it, and a
+  gap back (bars whose ranges do not overlap), confirmed on the second gap's bar; target: the
+  island's height (at least an ATR) beyond that bar's range; invalidation: the island's
+  extreme.
 """
 
 from __future__ import annotations
@@ -14,7 +29,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from forex_diffusion.patterns.primitives import Swing
-from forex_diffusion.patterns.swing_patterns import Candidate, SwingContext, SwingDetector
+from forex_diffusion.patterns.swing_patterns import (
+    BarDetector,
+    Candidate,
+    SwingContext,
+    SwingDetector,
+)
 
 __all__ = ["chart_detectors"]
 
@@ -126,8 +146,174 @@ class _HeadAndShoulders(SwingDetector):
         ]
 
 
-def chart_detectors() -> list[SwingDetector]:
-    """The chart-pattern detectors, in registry order."""
+def _roundness(close: np.ndarray) -> tuple[float, float, float]:
+    """(curvature, R^2 of a quadratic, its residual over a straight line's) of ``close``."""
+    x = np.arange(len(close), dtype=float)
+    quad = np.polyfit(x, close, 2)
+    total = float(np.sum((close - close.mean()) ** 2)) or 1e-300
+    res_q = float(np.sum((close - np.polyval(quad, x)) ** 2))
+    res_l = float(np.sum((close - np.polyval(np.polyfit(x, close, 1), x)) ** 2)) or 1e-300
+    return float(quad[0]), 1.0 - res_q / total, res_q / res_l
+
+
+class _CupAndHandle(SwingDetector):
+    kind = "chart"
+    needs = 5
+
+    def __init__(
+        self, key: str, *, bull: bool, depth_atr: float = 4.0, round_r2: float = 0.6
+    ) -> None:
+        self.key, self.bull, self.depth_atr, self.round_r2 = key, bull, depth_atr, round_r2
+
+    def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
+        s = 1.0 if self.bull else -1.0  # bull: low, left rim, bottom, right rim, handle low
+        pts = _tail(ctx, k, 5, "low" if self.bull else "high")
+        if pts is None:
+            return []
+        before, rim1, bottom, rim2, handle = (s * p.price for p in pts)
+        scale = float(ctx.atr[pts[-1].confirm_index])
+        rim, depth = max(rim1, rim2), min(rim1, rim2) - bottom
+        cup_bars = pts[3].index - pts[1].index
+        if depth < self.depth_atr * scale or before >= bottom or cup_bars < 10:
+            return []
+        if abs(rim1 - rim2) > max(0.1 * depth, scale):
+            return []
+        if rim2 - handle > 0.5 * depth or pts[4].index - pts[3].index > 0.5 * cup_bars:
+            return []
+        curve, r2, _ = _roundness(s * ctx.close[pts[1].index : pts[3].index + 1])
+        low_at = (pts[2].index - pts[1].index) / cup_bars
+        if curve <= 0 or r2 < self.round_r2 or not 0.2 <= low_at <= 0.8:
+            return []
+        return [
+            Candidate(
+                key=self.key,
+                kind="chart",
+                direction="bull" if self.bull else "bear",
+                points=pts[1:],
+                target=s * (rim + depth),
+                failure=s * handle,
+                quality=min(1.0, r2),
+                breakout=_flat(s * rim),  # type: ignore[arg-type]
+                lines=[((pts[1].index, s * rim), (pts[-1].confirm_index, s * rim))],
+            )
+        ]
+
+
+class _Rounding(SwingDetector):
+    kind = "chart"
+    needs = 2
+
+    def __init__(
+        self, key: str, *, bottom: bool, depth_atr: float = 4.0, round_r2: float = 0.9
+    ) -> None:
+        self.key, self.bottom, self.depth_atr, self.round_r2 = key, bottom, depth_atr, round_r2
+
+    def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
+        s = 1.0 if self.bottom else -1.0  # bottom: the last high, then the saucer's low
+        pts = _tail(ctx, k, 2, "low" if self.bottom else "high")
+        if pts is None:
+            return []
+        rim, low = (s * p.price for p in pts)
+        scale = float(ctx.atr[pts[-1].confirm_index])
+        depth = rim - low
+        if depth < self.depth_atr * scale or pts[1].index - pts[0].index < 10:
+            return []
+        curve, r2, vs_line = _roundness(s * ctx.close[pts[0].index : pts[1].index + 1])
+        if curve <= 0 or r2 < self.round_r2 or vs_line > 0.5:
+            return []
+        return [
+            Candidate(
+                key=self.key,
+                kind="chart",
+                direction="bull" if self.bottom else "bear",
+                points=pts,
+                target=s * (rim + depth),
+                failure=s * low,
+                quality=min(1.0, r2),
+                breakout=_flat(s * rim),  # type: ignore[arg-type]
+                lines=[((pts[0].index, s * rim), (pts[-1].confirm_index, s * rim))],
+            )
+        ]
+
+
+class _MeasuredMove(SwingDetector):
+    kind = "chart"
+    needs = 3
+
+    def __init__(self, key: str, *, bull: bool, leg_atr: float = 5.0) -> None:
+        self.key, self.bull, self.leg_atr = key, bull, leg_atr
+
+    def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
+        s = 1.0 if self.bull else -1.0  # bull: leg start (low), leg end (high), correction low
+        pts = _tail(ctx, k, 3, "low" if self.bull else "high")
+        if pts is None:
+            return []
+        a, b, c = (s * p.price for p in pts)
+        scale = float(ctx.atr[pts[-1].confirm_index])
+        leg = b - a
+        if leg < self.leg_atr * scale or not 0.382 <= (b - c) / leg <= 0.618:
+            return []
+        return [
+            Candidate(
+                key=self.key,
+                kind="chart",
+                direction="bull" if self.bull else "bear",
+                points=pts,
+                target=s * (c + leg),
+                failure=s * c,
+                quality=1.0 - abs((b - c) / leg - 0.5) / 0.236,
+                breakout=_flat(s * b),  # type: ignore[arg-type]
+                lines=[((pts[0].index, s * a), (pts[1].index, s * b))],
+            )
+        ]
+
+
+class _Island(BarDetector):
+    kind = "chart"
+
+    def __init__(self, key: str, *, top: bool, max_island: int = 10) -> None:
+        self.key, self.top, self.max_island = key, top, max_island
+
+    def find_bars(self, ctx: SwingContext) -> list[tuple[int, Candidate]]:
+        s = 1.0 if self.top else -1.0  # top: a gap up, the island, a gap down
+        high, low = (ctx.high, ctx.low) if self.top else (-ctx.low, -ctx.high)
+        gap_up = np.flatnonzero(low[1:] > high[:-1]) + 1  # bar i opens the island
+        out = []
+        for j in (int(x) for x in np.flatnonzero(high[1:] < low[:-1]) + 1):  # j gaps back
+            starts = gap_up[(gap_up < j) & (gap_up >= j - self.max_island)]
+            if not len(starts):
+                continue
+            i = int(starts[-1])
+            floor = float(low[i:j].min())
+            if floor <= high[i - 1] or floor <= high[j]:
+                continue  # the island's ranges must stay clear of both sides
+            top_ = float(high[i:j].max())
+            scale = float(ctx.atr[j])
+            extreme = i + int(np.argmax(high[i:j]))
+            points = [
+                Swing("low" if self.top else "high", i, s * floor, j),
+                Swing("high" if self.top else "low", extreme, s * top_, j),
+            ]
+            height = top_ - floor
+            out.append(
+                (
+                    j,
+                    Candidate(
+                        key=self.key,
+                        kind="chart",
+                        direction="bear" if self.top else "bull",
+                        points=points,
+                        target=s * (float(high[j]) - max(height, scale)),
+                        failure=s * top_,
+                        quality=min(1.0, (floor - max(high[i - 1], high[j])) / scale),
+                    ),
+                )
+            )
+        return out
+
+
+def chart_detectors() -> list[SwingDetector | BarDetector]:
+    """The chart-pattern detectors on points and bars, in registry order."""
     return [
         _HeadAndShoulders("head_and_shoulders", top=True),
         _HeadAndShoulders("inverse_head_and_shoulders", top=False),
@@ -135,4 +321,12 @@ def chart_detectors() -> list[SwingDetector]:
         _Tops("double_bottom", peaks=2, top=False),
         _Tops("triple_top", peaks=3, top=True),
         _Tops("triple_bottom", peaks=3, top=False),
+        _Rounding("rounding_top", bottom=False),
+        _Rounding("rounding_bottom", bottom=True),
+        _Island("island_reversal_top", top=True),
+        _Island("island_reversal_bottom", top=False),
+        _CupAndHandle("cup_and_handle", bull=True),
+        _CupAndHandle("inverse_cup_and_handle", bull=False),
+        _MeasuredMove("measured_move_bull", bull=True),
+        _MeasuredMove("measured_move_bear", bull=False),
     ]

@@ -23,6 +23,7 @@ from forex_diffusion.patterns.chart_detectors import chart_detectors
 from forex_diffusion.patterns.chart_lines import line_detectors
 from forex_diffusion.patterns.harmonic_detectors import harmonic_detectors, wave_detectors
 from forex_diffusion.patterns.swing_patterns import (
+    BarDetector,
     SwingContext,
     SwingDetector,
     scan_swing_detectors,
@@ -70,7 +71,7 @@ class PatternRegistry:
             for alias, (base, only) in ALIASES.items()
         }
         swing = [*chart_detectors(), *line_detectors(), *harmonic_detectors(), *wave_detectors()]
-        self._swing: dict[str, SwingDetector] = {d.key: d for d in swing}
+        self._swing: dict[str, SwingDetector | BarDetector] = {d.key: d for d in swing}
 
     @staticmethod
     def _kinds(kinds: Iterable[str] | str | None) -> set[str]:
@@ -89,7 +90,9 @@ class PatternRegistry:
         wanted = self._kinds(kinds)
         return [d for d in self._detectors.values() if d.kind in wanted]
 
-    def swing_detectors(self, kinds: Iterable[str] | str | None = None) -> list[SwingDetector]:
+    def swing_detectors(
+        self, kinds: Iterable[str] | str | None = None
+    ) -> list[SwingDetector | BarDetector]:
         """The chart, harmonic and wave detectors of the given kinds (all by default)."""
         wanted = self._kinds(kinds)
         return [d for d in self._swing.values() if d.kind in wanted]
@@ -102,7 +105,7 @@ class PatternRegistry:
         """Alias key -> detector key (``bullish_engulfing`` -> ``engulfing``, bull only)."""
         return {alias: det.info.key for alias, det in self._aliases.items()}
 
-    def get(self, key: str) -> CandleDetector | SwingDetector:
+    def get(self, key: str) -> CandleDetector | SwingDetector | BarDetector:
         """A detector or alias by key; unknown keys get close-match suggestions."""
         found = self._detectors.get(key) or self._aliases.get(key) or self._swing.get(key)
         if found is None:

@@ -30,6 +30,7 @@ from forex_diffusion.patterns.primitives import Swing, atr, atr_or_range, swings
 from forex_diffusion.patterns.vectorized_detectors import EVENT_COLUMNS
 
 __all__ = [
+    "BarDetector",
     "Candidate",
     "SwingContext",
     "SwingDetector",
@@ -106,6 +107,20 @@ class SwingDetector:
         return f"{type(self).__name__}({self.key!r})"
 
 
+class BarDetector:
+    """A detector of bar patterns completed on one bar (no swings needed): :meth:`find_bars`
+    returns ``(completion bar, candidate)`` pairs, each from bars up to its completion."""
+
+    key: str
+    kind: Literal["chart", "harmonic", "wave"]
+
+    def find_bars(self, ctx: SwingContext) -> list[tuple[int, Candidate]]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.key!r})"
+
+
 def _row(ctx: SwingContext, cand: Candidate, at: int, state: str, scale: float) -> dict[str, Any]:
     first = cand.points[0].index
     height = max(p.price for p in cand.points) - min(p.price for p in cand.points)
@@ -168,15 +183,21 @@ def _open(ctx: SwingContext, cand: Candidate, bar: int) -> bool:
 
 
 def scan_swing_detectors(
-    detectors: Sequence[SwingDetector], ctx: SwingContext, *, since: int = 0
+    detectors: Sequence[SwingDetector | BarDetector], ctx: SwingContext, *, since: int = 0
 ) -> pd.DataFrame:
     """Every event of ``detectors`` (columns ``EVENT_COLUMNS`` and ``overlay``), ordered by
     confirmation bar and detector; only events confirmed at or after bar ``since``."""
     rows: list[tuple[int, int, dict[str, Any]]] = []
+    for order, det in enumerate(detectors):
+        if isinstance(det, BarDetector):
+            for at, cand in det.find_bars(ctx):
+                if _open(ctx, cand, at):
+                    scale = float(ctx.atr[at])
+                    rows.append((at, order, _row(ctx, cand, at, "confirmed", scale)))
     for k, swing in enumerate(ctx.swings):
         scale = float(ctx.atr[swing.confirm_index])
         for order, det in enumerate(detectors):
-            if k + 1 < det.needs:
+            if isinstance(det, BarDetector) or k + 1 < det.needs:
                 continue
             for cand in det.find(ctx, k):
                 at = swing.confirm_index
