@@ -44,7 +44,7 @@ PIVOTS: dict[str, tuple[list[float], int, str]] = {
         "elliott_impulse_bear",
     ),
     "elliott_corrective_abc_bull": (
-        [130, 140, 120, 132, 112, 130],
+        [130, 140, 120, 132, 110, 130],
         4,
         "elliott_corrective_abc_bear",
     ),
@@ -145,12 +145,10 @@ def _line(a: float, b: float) -> np.ndarray:
 
 
 def saucer(mirror: bool) -> tuple[pd.DataFrame, int]:
-    """A rise to 130, a rounded slide to 110 over 60 bars, a rise through 130 (the completion:
-    the bar back at 130)."""
+    """A rise to 130, a rounded slide to 110 over 60 bars, a rise through 130."""
     t = np.arange(1, 61) / 60
     path = np.concatenate([_line(100, 130), 110 + 20 * (1 - t) ** 2, _line(110, 150)])
-    back = len(_line(100, 130)) + 60 + len(_line(110, 130))  # back at the rim
-    return _frame(path, mirror=mirror), back
+    return _frame(path, mirror=mirror), len(_line(100, 130)) + 59
 
 
 def cup(mirror: bool) -> tuple[pd.DataFrame, int]:

@@ -2,7 +2,7 @@
 
 * double, triple and head-and-shoulders tops and bottoms: the trend they reverse (the swing
   before the pattern lies beyond the neckline), peaks (troughs) level within ``level_atr`` ATRs
-  (a head ``head_atr`` beyond both shoulders), confirmed on the first close through the
+  or 5 % of the pattern's height (a head ``head_atr`` beyond both shoulders), confirmed on the first close through the
   neckline (see :mod:`.swing_patterns`); target: the neckline minus the height; invalidation:
   the extreme peak (the right shoulder);
 * ``cup_and_handle`` (and the inverse): a rise into a left rim, a rounded cup at least
@@ -56,7 +56,7 @@ class _Tops(SwingDetector):
 
     kind = "chart"
 
-    def __init__(self, key: str, *, peaks: int, top: bool, level_atr: float = 1.0) -> None:
+    def __init__(self, key: str, *, peaks: int, top: bool, level_atr: float = 0.75) -> None:
         self.key, self.peaks, self.top, self.level_atr = key, peaks, top, level_atr
         self.needs = 2 * peaks  # the swing before the first peak, then peak, trough, ..., peak
 
@@ -71,7 +71,8 @@ class _Tops(SwingDetector):
         spread = max(peaks) - min(peaks)
         neck = min(troughs)
         before = s * pts[0].price
-        if spread > self.level_atr * scale or before >= neck:
+        level = max(self.level_atr * scale, 0.05 * (max(peaks) - neck))
+        if spread > level or before >= neck:
             return []
         if k >= self.needs and self._one_more_peak(ctx, k, peaks, scale):
             return []  # part of a larger pattern (a double top inside a triple top)
@@ -84,7 +85,7 @@ class _Tops(SwingDetector):
                 points=pts,
                 target=s * (neck - height),
                 failure=s * max(peaks),
-                quality=1.0 - 0.5 * spread / (self.level_atr * scale),
+                quality=1.0 - 0.5 * spread / level,
                 breakout=_flat(s * neck),  # type: ignore[arg-type]
                 touches=self.peaks,
                 lines=[((pts[1].index, s * neck), (pts[-1].confirm_index, s * neck))],
@@ -94,7 +95,8 @@ class _Tops(SwingDetector):
     def _one_more_peak(self, ctx: SwingContext, k: int, peaks: list[float], scale: float) -> bool:
         s = 1.0 if self.top else -1.0
         earlier = s * ctx.swings[k - self.needs].price  # the peak before the first one
-        return max(*peaks, earlier) - min(*peaks, earlier) <= self.level_atr * scale
+        level = max(self.level_atr * scale, 0.05 * (max(peaks) - min(peaks)))
+        return max(*peaks, earlier) - min(*peaks, earlier) <= level
 
 
 class _HeadAndShoulders(SwingDetector):

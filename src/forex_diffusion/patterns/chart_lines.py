@@ -79,9 +79,20 @@ def geometry(
     ctx: SwingContext, k: int, n: int, *, flat_atr: float = 1.0, fit_atr: float = 0.35
 ) -> Geometry | None:
     """The two lines through swings ``k - n + 1 .. k``, or ``None`` when either is not a line
-    (residual over ``fit_atr`` ATRs) or they cross inside the pattern."""
+    (residual over ``fit_atr`` ATRs) or they cross inside the pattern (memoised in ``ctx``)."""
     if k + 1 < n:
         return None
+    key = ("geometry", k, n, flat_atr, fit_atr)
+    if key not in ctx.memo:
+        ctx.memo[key] = _geometry(ctx, k, n, flat_atr=flat_atr, fit_atr=fit_atr)
+    found = ctx.memo[key]
+    assert found is None or isinstance(found, Geometry)
+    return found
+
+
+def _geometry(
+    ctx: SwingContext, k: int, n: int, *, flat_atr: float, fit_atr: float
+) -> Geometry | None:
     pts = ctx.swings[k + 1 - n : k + 1]
     highs = [p for p in pts if p.kind == "high"]
     lows = [p for p in pts if p.kind == "low"]

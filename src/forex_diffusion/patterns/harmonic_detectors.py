@@ -16,7 +16,8 @@ cypher      0.382-0.618 XC = 1.13-1.414 XA  0.786 of XC  -
 shark       0.382-0.618 BC = 1.13-1.618 AB  0.886-1.13 of XC  -
 =========== ========== ============ ================= ==============
 
-``abcd``: C retraces 0.382-0.886 of AB, CD is 1.13-2.618 of BC. ``three_drives``: three pushes,
+``abcd``: C retraces 0.382-0.886 of AB, CD is 1.13-2.618 of BC and 0.9-1.11 of AB (AB = CD).
+``three_drives``: three pushes,
 each retracement 0.618-0.786 of the drive before it, each drive 1.272-1.618 of that retracement.
 
 Elliott waves (the three hard rules): ``elliott_impulse_*`` is waves 1-4 of an impulse, seen when
@@ -24,7 +25,7 @@ wave 4 is confirmed and wave 2 has not retraced all of wave 1, wave 4 has not en
 range; it confirms when price passes the end of wave 3 (wave 5 under way). Its target is the
 end of wave 4 plus wave 1's length, capped so wave 3 is not the shortest; its invalidation is
 the end of wave 1 (an overlap breaks the count). ``elliott_corrective_abc_*`` is a finished
-A-B-C against the trend (B retraces 0.382-0.886 of A, C passes A's end and is 0.618-1.618 of A),
+A-B-C against the trend (B retraces 0.382-0.786 of A, C passes A's end and is 0.9-1.272 of A),
 confirmed when C's swing is; the bull one is a downward correction, expecting a rise.
 """
 
@@ -165,6 +166,7 @@ class _ABCD(SwingDetector):
             [
                 _fit(bc / ab, (0.382, 0.886), self.tolerance),
                 _fit(cd / bc, (1.13, 2.618), self.tolerance),
+                _fit(cd / ab, (0.9, 1.11), self.tolerance),  # AB = CD
             ]
         )
         if quality is None:
@@ -260,8 +262,8 @@ class _Corrective(SwingDetector):
             return []
         quality = _score(
             [
-                _fit((b - a) / wave_a, (0.382, 0.886), self.tolerance),
-                _fit((b - c) / wave_a, (0.618, 1.618), self.tolerance),
+                _fit((b - a) / wave_a, (0.382, 0.786), self.tolerance),
+                _fit((b - c) / wave_a, (0.9, 1.272), self.tolerance),
             ]
         )
         if quality is None:

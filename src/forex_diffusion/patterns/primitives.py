@@ -152,18 +152,20 @@ class LineFit:
 
 
 def fit_line(x: Array, y: Array, atr_value: float) -> LineFit:
-    """Least-squares line through points (bar positions ``x``, prices ``y``), in ATR units."""
-    if len(x) < 2:
+    """Least-squares line through points (bar positions ``x``, prices ``y``), in ATR units
+    (closed form: detectors fit a few points, many times)."""
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
+    if len(xs) < 2:
         raise ValueError("a line needs at least two points")
-    slope, intercept = np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)
-    resid = np.asarray(y, float) - (intercept + slope * np.asarray(x, float))
+    dx = xs - xs.mean()
+    spread = float(dx @ dx)
+    if spread == 0:
+        raise ValueError("a line needs points at two different bars")
+    slope = float(dx @ (ys - ys.mean())) / spread
+    intercept = float(ys.mean()) - slope * float(xs.mean())
+    resid = ys - (intercept + slope * xs)
     scale = atr_value if atr_value > 0 else 1.0
-    return LineFit(
-        float(slope),
-        float(intercept),
-        float(slope / scale),
-        float(np.sqrt(np.mean(resid**2)) / scale),
-    )
+    return LineFit(slope, intercept, slope / scale, float(np.sqrt(np.mean(resid**2))) / scale)
 
 
 def count_touches(

@@ -51,6 +51,8 @@ class SwingContext:
     low: np.ndarray
     atr: np.ndarray
     swings: list[Swing]
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False)
+    """Results shared between detectors (the two-line geometry of a run of swings)."""
 
     @classmethod
     def from_candles(
