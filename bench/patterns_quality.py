@@ -26,8 +26,9 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's generator
 
-from forex_diffusion.patterns import PatternRegistry  # noqa: E402
-from tests.patterns.planted import cases  # noqa: E402
+from tests.patterns.planted import cases
+
+from forex_diffusion.patterns import PatternRegistry
 
 KINDS = ["chart", "harmonic", "wave"]
 AFTER = 10
