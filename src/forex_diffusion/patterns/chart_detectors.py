@@ -3,8 +3,8 @@
 * double, triple and head-and-shoulders tops and bottoms: the trend they reverse (the swing
   before the pattern lies beyond the neckline), peaks (troughs) level within ``level_atr`` ATRs
   or 5 % of the pattern's height (a head ``head_atr`` beyond both shoulders), confirmed on the
-  first close through the neckline (see :mod:`.swing_patterns`); target: the neckline minus the height; invalidation:
-  the extreme peak (the right shoulder);
+  first close through the neckline (see :mod:`.swing_patterns`); target: the neckline minus
+  the height; invalidation: the extreme peak (the right shoulder);
 * ``cup_and_handle`` (and the inverse): a rise into a left rim, a rounded cup at least
   ``depth_atr`` ATRs deep (a quadratic through its closes explains at least ``round_r2`` of
   their variance, lowest point in the middle 60 %), a right rim level with the left, a handle
