@@ -50,9 +50,8 @@ def _extended(candles: pd.DataFrame, bars: int = 100) -> pd.DataFrame:
     return pd.concat([candles, more])
 
 
-def test_events_are_causal_prefix_by_prefix() -> None:
-    rng = np.random.default_rng(7)
-    n = 3000
+def _random_walk(n: int = 3000, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
     close = 1.1 + np.cumsum(rng.normal(0, 0.0015, n))
     open_ = np.r_[close[0], close[:-1]]
     candles = pd.DataFrame(
@@ -65,6 +64,11 @@ def test_events_are_causal_prefix_by_prefix() -> None:
         },
         index=pd.date_range("2017-01-02", periods=n, freq="h", tz="UTC"),
     )
+    return candles
+
+
+def test_events_are_causal_prefix_by_prefix() -> None:
+    candles = _random_walk()
     registry = PatternRegistry()
     full = registry.scan(candles, kinds=SWING_KINDS)
     assert len(full) > 20 and full["pattern_key"].nunique() > 5
@@ -72,6 +76,26 @@ def test_events_are_causal_prefix_by_prefix() -> None:
         prefix = registry.scan(candles.iloc[:cut], kinds=SWING_KINDS)
         want = full[full["confirm_ts"] < candles.index[cut]].reset_index(drop=True)
         pd.testing.assert_frame_equal(prefix.reset_index(drop=True), want)
+
+
+@pytest.mark.parametrize("data", ["random_walk", "sample", "planted"])
+def test_bar_by_bar_equals_the_whole_array_scan(data: str) -> None:
+    from forex_diffusion.data.sample import load_sample
+
+    if data == "random_walk":
+        candles = _random_walk(2500, seed=3)
+    elif data == "sample":
+        candles = load_sample().iloc[:3000]
+    else:  # every planted case in a row: islands, cups, flags ... all appear
+        frames = [build()[0] for _, _, build in CASES]
+        values = pd.concat([f.reset_index(drop=True) for f in frames], ignore_index=True)
+        candles = values.set_axis(
+            pd.date_range("2017-01-02", periods=len(values), freq="h", tz="UTC")
+        )
+    fast = PatternRegistry(use_vectorized=True).scan(candles, kinds=SWING_KINDS)
+    slow = PatternRegistry(use_vectorized=False).scan(candles, kinds=SWING_KINDS)
+    assert len(fast) > 10
+    pd.testing.assert_frame_equal(fast, slow)
 
 
 @pytest.mark.parametrize("shape", ["flat", "rising", "falling"])

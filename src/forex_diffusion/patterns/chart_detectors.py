@@ -275,6 +275,7 @@ class _Island(BarDetector):
 
     def __init__(self, key: str, *, top: bool, max_island: int = 10) -> None:
         self.key, self.top, self.max_island = key, top, max_island
+        self.window = max_island + 2
 
     def find_bars(self, ctx: SwingContext) -> list[tuple[int, Candidate]]:
         s = 1.0 if self.top else -1.0  # top: a gap up, the island, a gap down

@@ -27,6 +27,7 @@ from forex_diffusion.patterns.swing_patterns import (
     SwingContext,
     SwingDetector,
     scan_swing_detectors,
+    scan_swing_incremental,
 )
 from forex_diffusion.patterns.vectorized_detectors import (
     CandleContext,
@@ -138,7 +139,10 @@ class PatternRegistry:
         events = self._typed(events.assign(overlay=None))
         swing = self.swing_detectors(kinds)
         if swing and len(candles):
-            found = scan_swing_detectors(swing, SwingContext.from_candles(candles))
+            if self.use_vectorized:
+                found = scan_swing_detectors(swing, SwingContext.from_candles(candles))
+            else:
+                found = scan_swing_incremental(candles, swing)
             if not found.empty:
                 events = pd.concat([events, self._typed(found)], ignore_index=True)
                 events = events.sort_values("confirm_ts", kind="stable", ignore_index=True)

@@ -19,22 +19,25 @@ units at the pattern's last swing, so the same settings work on every pair and t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from forex_diffusion.data.candles import index_ns
 from forex_diffusion.patterns.primitives import Swing, atr, atr_or_range, swings
 from forex_diffusion.patterns.vectorized_detectors import EVENT_COLUMNS
 
 __all__ = [
     "BarDetector",
     "Candidate",
+    "IncrementalSwingScanner",
     "SwingContext",
     "SwingDetector",
     "scan_swing_detectors",
+    "scan_swing_incremental",
 ]
 
 SWING_THRESHOLD = 2.0
@@ -45,7 +48,8 @@ SWING_THRESHOLD = 2.0
 class SwingContext:
     """What swing detectors read: prices, ATR and the confirmed swings."""
 
-    index: pd.DatetimeIndex
+    times: np.ndarray
+    """Bar open times, epoch nanoseconds (UTC)."""
     close: np.ndarray
     high: np.ndarray
     low: np.ndarray
@@ -54,6 +58,10 @@ class SwingContext:
     memo: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False)
     """Results shared between detectors (the two-line geometry of a run of swings)."""
 
+    def time(self, bar: int) -> pd.Timestamp:
+        """The open time of ``bar``."""
+        return pd.Timestamp(int(self.times[bar]), tz="UTC")
+
     @classmethod
     def from_candles(
         cls, candles: pd.DataFrame, *, threshold: float = SWING_THRESHOLD
@@ -61,7 +69,7 @@ class SwingContext:
         high, low = candles["high"].to_numpy(float), candles["low"].to_numpy(float)
         scale = atr_or_range(high, low, atr(candles))
         return cls(
-            pd.DatetimeIndex(candles.index),
+            index_ns(candles.index),
             candles["close"].to_numpy(float),
             high,
             low,
@@ -115,6 +123,8 @@ class BarDetector:
 
     key: str
     kind: Literal["chart", "harmonic", "wave"]
+    window: int
+    """Bars back from a completion that :meth:`find_bars` reads."""
 
     def find_bars(self, ctx: SwingContext) -> list[tuple[int, Candidate]]:
         raise NotImplementedError
@@ -129,8 +139,8 @@ def _row(ctx: SwingContext, cand: Candidate, at: int, state: str, scale: float) 
     span = at - first + 1
 
     def point(bar: float, price: float) -> list[Any]:
-        i = min(max(round(bar), 0), len(ctx.index) - 1)
-        return [ctx.index[i].isoformat(), float(price)]
+        i = min(max(round(bar), 0), len(ctx.close) - 1)
+        return [ctx.time(i).isoformat(), float(price)]
 
     overlay = {
         "type": cand.kind,
@@ -141,8 +151,8 @@ def _row(ctx: SwingContext, cand: Candidate, at: int, state: str, scale: float) 
         "pattern_key": cand.key,
         "kind": cand.kind,
         "direction": cand.direction,
-        "start_ts": ctx.index[first],
-        "confirm_ts": ctx.index[at],
+        "start_ts": ctx.time(first),
+        "confirm_ts": ctx.time(at),
         "state": state,
         "score": float(np.clip(cand.quality, 0.0, 1.0)),
         "scale_atr": float(height / scale),
@@ -215,6 +225,188 @@ def scan_swing_detectors(
     rows = [r for r in rows if r[0] >= since]
     rows.sort(key=lambda r: (r[0], r[1]))
     frame = pd.DataFrame([r[2] for r in rows], columns=[*EVENT_COLUMNS, "overlay"])
+    if frame.empty:
+        return frame.astype({"score": float, "target_price": float, "failure_price": float})
+    return frame
+
+
+class IncrementalSwingScanner:
+    """The swing detectors bar by bar, as the live engine sees bars: ``update`` takes one closed
+    bar and returns the events of that bar (the rows :func:`scan_swing_detectors` gives for it).
+
+    The zigzag is carried forward (the running extreme since the last swing and the reversal
+    it waits for), ATR streams (Wilder, with the running mean of ranges as warm-up), detectors
+    run when a swing is confirmed, and candidates wait in a list for their breakout, so a bar
+    costs the same however long the history.
+    """
+
+    def __init__(
+        self,
+        detectors: Sequence[SwingDetector | BarDetector],
+        *,
+        threshold: float = SWING_THRESHOLD,
+        period: int = 14,
+    ) -> None:
+        from forex_diffusion.features.streaming import streaming
+
+        self.detectors = list(detectors)
+        self.threshold = threshold
+        self.swings: list[Swing] = []
+        self._atr = streaming({"atr": {"period": period}})
+        self._range_sum, self._n = 0.0, 0
+        self._cols = {c: np.zeros(1024) for c in ("high", "low", "close", "atr")}
+        self._times = np.zeros(1024, dtype=np.int64)
+        self._memo: dict[tuple[object, ...], object] = {}
+        self._track: bool | None = None  # the next swing sought: True high, False low
+        self._arg = (0, 0)  # running (high, low) extremes before the first swing; then (arg, -)
+        self._pending: list[tuple[Candidate, int, int, int, float]] = []
+        self._window = max(
+            (d.window for d in self.detectors if isinstance(d, BarDetector)), default=0
+        )
+
+    def context(self) -> SwingContext:
+        """The bars and swings so far."""
+        n = self._n
+        cols = self._cols
+        return SwingContext(
+            self._times[:n],
+            cols["close"][:n],
+            cols["high"][:n],
+            cols["low"][:n],
+            cols["atr"][:n],
+            self.swings,
+            self._memo,
+        )
+
+    def update(self, when: pd.Timestamp, bar: Mapping[str, float]) -> list[dict[str, Any]]:
+        """Feed one closed bar; returns the event rows of that bar."""
+        j = self._append(when, bar)
+        ctx = self.context()
+        rows: list[tuple[int, dict[str, Any]]] = []
+        if self._window and j + 1 >= 2:
+            tail = max(0, j + 1 - self._window)
+            part = SwingContext(
+                ctx.times[tail:],
+                ctx.close[tail:],
+                ctx.high[tail:],
+                ctx.low[tail:],
+                ctx.atr[tail:],
+                [],
+            )
+            for order, det in enumerate(self.detectors):
+                if isinstance(det, BarDetector):
+                    for at, cand in det.find_bars(part):
+                        if at == j - tail and _open(part, cand, at):
+                            rows.append(
+                                (order, _row(part, cand, at, "confirmed", float(part.atr[at])))
+                            )
+        waiting = []
+        for cand, order, after, stop, scale in self._pending:
+            if j > stop:
+                continue
+            sign = 1.0 if cand.direction == "bull" else -1.0
+            assert cand.breakout is not None
+            level = float(cand.breakout(np.array([float(j)]))[0])
+            crossed = sign * (ctx.close[j] - level) > 0
+            failed = ctx.low[j] <= cand.failure if sign > 0 else ctx.high[j] >= cand.failure
+            if crossed and not failed:
+                if _open(ctx, cand, j):
+                    rows.append((order, _row(ctx, cand, j, "confirmed", scale)))
+            elif not failed:
+                waiting.append((cand, order, after, stop, scale))
+        self._pending = waiting
+        for k in self._zigzag(j):
+            rows += self._evaluate(ctx, k)
+        rows.sort(key=lambda r: r[0])
+        return [r[1] for r in rows]
+
+    def _append(self, when: pd.Timestamp, bar: Mapping[str, float]) -> int:
+        j = self._n
+        if j == len(self._times):
+            self._times = np.resize(self._times, 2 * j)
+            self._cols = {c: np.resize(v, 2 * j) for c, v in self._cols.items()}
+        h, lo, c = float(bar["high"]), float(bar["low"]), float(bar["close"])
+        self._range_sum += h - lo
+        value = self._atr.update(bar)
+        self._times[j] = pd.Timestamp(when).value
+        cols = self._cols
+        cols["high"][j], cols["low"][j], cols["close"][j] = h, lo, c
+        cols["atr"][j] = self._range_sum / (j + 1) if np.isnan(value) else value
+        self._n = j + 1
+        return j
+
+    def _zigzag(self, j: int) -> list[int]:
+        """Advance the zigzag with bar ``j``; returns the swings confirmed on it."""
+        high, low, atr = self._cols["high"], self._cols["low"], self._cols["atr"]
+        thr = self.threshold
+        if self._track is None:  # the first swing, either way
+            hi, lo = self._arg
+            if high[j] > high[hi]:
+                hi = j
+            if low[j] < low[lo]:
+                lo = j
+            self._arg = (hi, lo)
+            found = []
+            if j > hi and low[j] <= high[hi] - thr * atr[hi]:
+                found.append((j, hi, True))
+            if j > lo and high[j] >= low[lo] + thr * atr[lo]:
+                found.append((j, lo, False))
+            if not found:
+                return []
+            confirm, extreme, up = min(found)
+            return self._confirm(extreme, confirm, up)
+        arg = self._arg[0]
+        if self._track:
+            if high[j] > high[arg]:
+                arg = j
+            hit = j > arg and low[j] <= high[arg] - thr * atr[arg]
+        else:
+            if low[j] < low[arg]:
+                arg = j
+            hit = j > arg and high[j] >= low[arg] + thr * atr[arg]
+        self._arg = (arg, 0)
+        return self._confirm(arg, j, self._track) if hit else []
+
+    def _confirm(self, extreme: int, confirm: int, up: bool) -> list[int]:
+        """Record a swing and start tracking the next one (as :func:`~.primitives.swings`)."""
+        high, low = self._cols["high"], self._cols["low"]
+        price = high[extreme] if up else low[extreme]
+        self.swings.append(Swing("high" if up else "low", extreme, float(price), confirm))
+        done = [len(self.swings) - 1]
+        window = low[extreme + 1 : confirm + 1] if up else high[extreme + 1 : confirm + 1]
+        anchor = extreme + 1 + int(np.argmin(window) if up else np.argmax(window))
+        self._track, self._arg = not up, (anchor, 0)
+        for j in range(anchor + 1, confirm + 1):  # bars already seen after the anchor
+            done += self._zigzag(j)
+        return done
+
+    def _evaluate(self, ctx: SwingContext, k: int) -> list[tuple[int, dict[str, Any]]]:
+        swing = ctx.swings[k]
+        at, scale = swing.confirm_index, float(ctx.atr[swing.confirm_index])
+        rows = []
+        for order, det in enumerate(self.detectors):
+            if isinstance(det, BarDetector) or k + 1 < det.needs:
+                continue
+            for cand in det.find(ctx, k):
+                state = "confirmed" if cand.breakout is None else "forming"
+                if _open(ctx, cand, at):
+                    rows.append((order, _row(ctx, cand, at, state, scale)))
+                if cand.breakout is not None:
+                    width = at - cand.points[0].index
+                    self._pending.append((cand, order, at, at + max(width, 5), scale))
+        return rows
+
+
+def scan_swing_incremental(
+    candles: pd.DataFrame, detectors: Sequence[SwingDetector | BarDetector]
+) -> pd.DataFrame:
+    """:class:`IncrementalSwingScanner` over ``candles``, bar by bar (the live engine's view)."""
+    scanner = IncrementalSwingScanner(detectors)
+    values = {k: candles[k].to_numpy(float) for k in ("open", "high", "low", "close")}
+    rows: list[dict[str, Any]] = []
+    for i, when in enumerate(pd.DatetimeIndex(candles.index)):
+        rows += scanner.update(when, {k: float(v[i]) for k, v in values.items()})
+    frame = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, "overlay"])
     if frame.empty:
         return frame.astype({"score": float, "target_price": float, "failure_price": float})
     return frame
