@@ -306,6 +306,15 @@ def test_patterns_command(env: dict[str, str]) -> None:
     assert count == snapshot_before  # re-scans replace, never duplicate
     bad = fxd(env, "patterns", "EURUSD", "H1", "--kinds", "candles")
     assert bad.code == 4 and "unknown pattern kind" in bad.err
+    scan = fxd(env, "patterns", "scan", "EURUSD", "H1", "-n", "1", "--json")
+    assert scan.code == 0 and json.loads(scan.out) == rows[-1:]  # the same command, named
+    stats = fxd(env, "patterns", "stats", "EURUSD", "H1", "--baselines", "1", "--json")
+    assert stats.code == 0, stats.err
+    report = json.loads(stats.out)
+    keys = {r["pattern_key"]: r for r in report["keys"]}
+    assert report["spread"] > 0 and "double_top" in keys
+    assert {"events", "hit_rate", "baseline_hit_rate", "edge"} <= set(keys["double_top"])
+    assert fxd(env, "patterns", "stats", "EURUSD", "H1", "--kinds", "wav").code == 4
 
 
 def test_train_forecast_evaluate(env: dict[str, str], tmp_path: Path) -> None:
