@@ -118,3 +118,19 @@ def test_every_swing_key_is_registered_with_its_kind() -> None:
         assert detector.kind in SWING_KINDS
     assert {d.key for d in registry.swing_detectors()} == planted  # every key is planted
     assert len(planted) == 55
+
+
+def test_detect_latest_gives_the_scan_of_the_last_bar() -> None:
+    candles = _random_walk(1500, seed=11)
+    registry = PatternRegistry()
+    full = registry.scan(candles, kinds=SWING_KINDS)
+    bars = sorted(set(candles.index.get_indexer(pd.DatetimeIndex(full["confirm_ts"]))))[:6]
+    assert len(bars) == 6
+    for t in bars:
+        latest = registry.detect_latest(candles.iloc[: t + 1], kinds=SWING_KINDS)
+        want = full[full["confirm_ts"] == candles.index[t]]
+        assert [(e.pattern_key, e.state) for e in latest] == list(
+            zip(want["pattern_key"].astype(str), want["state"].astype(str), strict=True)
+        )
+    everything = registry.detect_latest(candles.iloc[: bars[0] + 1])  # candles included
+    assert {e.kind for e in everything} >= {str(k) for k in full["kind"].iloc[:1]}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from forex_diffusion.data import load_sample
@@ -27,7 +29,15 @@ def test_replace_is_idempotent_and_round_trips(store: Store) -> None:
     assert len(newest) == 3
     assert newest["confirm_ts"].is_monotonic_increasing
     assert newest["confirm_ts"].iloc[-1] == max(e.confirm_ts for e in events)
-    assert repo.load("EURUSD", "H1", kinds=["chart"]).empty
+    charts = repo.load("EURUSD", "H1", kinds=["chart"])
+    assert len(charts) == sum(e.kind == "chart" for e in events) > 0
+    assert set(charts["kind"]) == {"chart"}
+    with store.engine.connect() as conn:  # the geometry is stored as JSON
+        overlay = conn.exec_driver_sql(
+            "SELECT overlay FROM pattern_events WHERE kind = 'chart' LIMIT 1"
+        ).scalar_one()
+    overlay = json.loads(overlay) if isinstance(overlay, str) else overlay
+    assert overlay["points"] and overlay["lines"]
     neutral = stored[stored["direction"] == "neutral"]
     assert neutral["target_price"].isna().all()
 

@@ -171,13 +171,25 @@ class PatternRegistry:
     def detect_latest(
         self, candles: pd.DataFrame, kinds: Iterable[str] | str | None = None
     ) -> list[PatternEvent]:
-        """Only the events confirmed on the last closed bar: what the engine trades.
+        """Only the events of the last closed bar: what the engine trades.
 
-        TA-Lib runs on the trailing window it needs; ATR and the volume average come from the
-        whole frame, so the events equal those of :meth:`scan` on that bar.
+        Candles: TA-Lib runs on the trailing window it needs; ATR and the volume average come
+        from the whole frame, so the events equal those of :meth:`scan` on that bar. Chart,
+        harmonic and wave patterns depend on the swings of the whole frame: they are scanned
+        over it (linear in its length; a live loop keeps an :class:`IncrementalSwingScanner`
+        instead, which costs the same on every bar).
         """
         if candles.empty:
             return []
+        swing = self.swing_detectors(kinds)
+        latest: list[PatternEvent] = []
+        if swing:
+            rows = scan_swing_detectors(
+                swing, SwingContext.from_candles(candles), since=len(candles) - 1
+            )
+            latest = events_from_frame(self._typed(rows))
+        if not self.detectors(kinds):
+            return latest
         full = CandleContext.from_candles(candles)
         size = min(window_bars(), len(candles))
         tail = slice(len(candles) - size, len(candles))
@@ -191,4 +203,4 @@ class PatternRegistry:
             full.index[tail],
         )
         found = scan_frame(self.detectors(kinds), ctx, positions=np.array([size - 1]))
-        return events_from_frame(found)
+        return events_from_frame(found) + latest
