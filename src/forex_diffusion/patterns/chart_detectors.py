@@ -2,9 +2,10 @@
 
 * double, triple and head-and-shoulders tops and bottoms: the trend they reverse (the swing
   before the pattern lies beyond the neckline), peaks (troughs) level within ``level_atr`` ATRs
-  or 5 % of the pattern's height (a head ``head_atr`` beyond both shoulders), confirmed on the
-  first close through the neckline (see :mod:`.swing_patterns`); target: the neckline minus
-  the height; invalidation: the extreme peak (the right shoulder);
+  or 5 % of the pattern's height (8 % for triples: three peaks drift more), a head ``head_atr``
+  beyond both shoulders, confirmed on the first close through the neckline (see
+  :mod:`.swing_patterns`); target: the neckline minus the height; invalidation: the extreme
+  peak (the right shoulder);
 * ``cup_and_handle`` (and the inverse): a rise into a left rim, a rounded cup at least
   ``depth_atr`` ATRs deep (a quadratic through its closes explains at least ``round_r2`` of
   their variance, lowest point in the middle 60 %), a right rim level with the left, a handle
@@ -17,7 +18,8 @@
   61.8 % of it, confirmed when price passes the leg's end; target: the correction's end plus
   the first leg;
 * ``island_reversal_top``/``_bottom``: a gap, 1 to ``max_island`` bars alone beyond it, and a
-  gap back (bars whose ranges do not overlap), confirmed on the second gap's bar; target: the
+  gap back (bars whose ranges do not overlap; a gap inside the island does not end it),
+  confirmed on the second gap's bar; target: the
   island's height (at least an ATR) beyond that bar's range; invalidation: the island's
   extreme.
 """
@@ -56,8 +58,11 @@ class _Tops(SwingDetector):
 
     kind = "chart"
 
-    def __init__(self, key: str, *, peaks: int, top: bool, level_atr: float = 0.75) -> None:
+    def __init__(
+        self, key: str, *, peaks: int, top: bool, level_atr: float = 0.75, share: float = 0.05
+    ) -> None:
         self.key, self.peaks, self.top, self.level_atr = key, peaks, top, level_atr
+        self.share = share
         self.needs = 2 * peaks  # the swing before the first peak, then peak, trough, ..., peak
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
@@ -71,7 +76,7 @@ class _Tops(SwingDetector):
         spread = max(peaks) - min(peaks)
         neck = min(troughs)
         before = s * pts[0].price
-        level = max(self.level_atr * scale, 0.05 * (max(peaks) - neck))
+        level = max(self.level_atr * scale, self.share * (max(peaks) - neck))
         if spread > level or before >= neck:
             return []
         if k >= self.needs and self._one_more_peak(ctx, k, peaks, scale):
@@ -95,7 +100,7 @@ class _Tops(SwingDetector):
     def _one_more_peak(self, ctx: SwingContext, k: int, peaks: list[float], scale: float) -> bool:
         s = 1.0 if self.top else -1.0
         earlier = s * ctx.swings[k - self.needs].price  # the peak before the first one
-        level = max(self.level_atr * scale, 0.05 * (max(peaks) - min(peaks)))
+        level = max(self.level_atr * scale, self.share * (max(peaks) - min(peaks)))
         return max(*peaks, earlier) - min(*peaks, earlier) <= level
 
 
@@ -284,12 +289,17 @@ class _Island(BarDetector):
         out = []
         for j in (int(x) for x in np.flatnonzero(high[1:] < low[:-1]) + 1):  # j gaps back
             starts = gap_up[(gap_up < j) & (gap_up >= j - self.max_island)]
-            if not len(starts):
+            # the nearest gap whose bars all stay clear of both sides (a gap inside the island
+            # does not end it)
+            clear = [
+                int(i)
+                for i in starts[::-1]
+                if low[i:j].min() > high[i - 1] and low[i:j].min() > high[j]
+            ]
+            if not clear:
                 continue
-            i = int(starts[-1])
+            i = clear[0]
             floor = float(low[i:j].min())
-            if floor <= high[i - 1] or floor <= high[j]:
-                continue  # the island's ranges must stay clear of both sides
             top_ = float(high[i:j].max())
             scale = float(ctx.atr[j])
             extreme = i + int(np.argmax(high[i:j]))
@@ -322,8 +332,8 @@ def chart_detectors() -> list[SwingDetector | BarDetector]:
         _HeadAndShoulders("inverse_head_and_shoulders", top=False),
         _Tops("double_top", peaks=2, top=True),
         _Tops("double_bottom", peaks=2, top=False),
-        _Tops("triple_top", peaks=3, top=True),
-        _Tops("triple_bottom", peaks=3, top=False),
+        _Tops("triple_top", peaks=3, top=True, share=0.08),
+        _Tops("triple_bottom", peaks=3, top=False, share=0.08),
         _Rounding("rounding_top", bottom=False),
         _Rounding("rounding_bottom", bottom=True),
         _Island("island_reversal_top", top=True),
