@@ -26,7 +26,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -36,21 +36,11 @@ from forex_diffusion.patterns.swing_patterns import (
     Candidate,
     SwingContext,
     SwingDetector,
+    last_swings,
+    level_breakout,
 )
 
 __all__ = ["chart_detectors"]
-
-
-def _tail(ctx: SwingContext, k: int, n: int, last_kind: str) -> Sequence[Swing] | None:
-    """The ``n`` swings ending at ``k`` if swing ``k`` is a ``last_kind``, else ``None``."""
-    if k + 1 < n or ctx.swings[k].kind != last_kind:
-        return None
-    return ctx.swings[k + 1 - n : k + 1]
-
-
-def _flat(value: float) -> object:
-    """A constant breakout level (a horizontal neckline)."""
-    return lambda bars: np.full(len(bars), value)
 
 
 class _Tops(SwingDetector):
@@ -67,7 +57,7 @@ class _Tops(SwingDetector):
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
         s = 1.0 if self.top else -1.0
-        pts = _tail(ctx, k, self.needs, "high" if self.top else "low")
+        pts = last_swings(ctx, k, self.needs, "high" if self.top else "low")
         if pts is None:
             return []
         scale = float(ctx.atr[pts[-1].confirm_index])
@@ -83,17 +73,16 @@ class _Tops(SwingDetector):
             return []  # part of a larger pattern (a double top inside a triple top)
         height = max(peaks) - neck
         return [
-            Candidate(
-                key=self.key,
-                kind="chart",
-                direction="bear" if self.top else "bull",
+            level_breakout(
+                self.key,
+                bull=not self.top,
                 points=pts,
+                level=s * neck,
                 target=s * (neck - height),
                 failure=s * max(peaks),
                 quality=1.0 - 0.5 * spread / level,
-                breakout=_flat(s * neck),  # type: ignore[arg-type]
                 touches=self.peaks,
-                lines=[((pts[1].index, s * neck), (pts[-1].confirm_index, s * neck))],
+                line_from=1,
             )
         ]
 
@@ -118,7 +107,7 @@ class _HeadAndShoulders(SwingDetector):
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
         s = 1.0 if self.top else -1.0
-        pts = _tail(ctx, k, self.needs, "high" if self.top else "low")
+        pts = last_swings(ctx, k, self.needs, "high" if self.top else "low")
         if pts is None:
             return []
         scale = float(ctx.atr[pts[-1].confirm_index])
@@ -174,7 +163,7 @@ class _CupAndHandle(SwingDetector):
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
         s = 1.0 if self.bull else -1.0  # bull: low, left rim, bottom, right rim, handle low
-        pts = _tail(ctx, k, 5, "low" if self.bull else "high")
+        pts = last_swings(ctx, k, 5, "low" if self.bull else "high")
         if pts is None:
             return []
         before, rim1, bottom, rim2, handle = (s * p.price for p in pts)
@@ -192,16 +181,14 @@ class _CupAndHandle(SwingDetector):
         if curve <= 0 or r2 < self.round_r2 or not 0.2 <= low_at <= 0.8:
             return []
         return [
-            Candidate(
-                key=self.key,
-                kind="chart",
-                direction="bull" if self.bull else "bear",
+            level_breakout(
+                self.key,
+                bull=self.bull,
                 points=pts[1:],
+                level=s * rim,
                 target=s * (rim + depth),
                 failure=s * handle,
                 quality=min(1.0, r2),
-                breakout=_flat(s * rim),  # type: ignore[arg-type]
-                lines=[((pts[1].index, s * rim), (pts[-1].confirm_index, s * rim))],
             )
         ]
 
@@ -217,7 +204,7 @@ class _Rounding(SwingDetector):
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
         s = 1.0 if self.bottom else -1.0  # bottom: the last high, then the saucer's low
-        pts = _tail(ctx, k, 2, "low" if self.bottom else "high")
+        pts = last_swings(ctx, k, 2, "low" if self.bottom else "high")
         if pts is None:
             return []
         rim, low = (s * p.price for p in pts)
@@ -229,16 +216,14 @@ class _Rounding(SwingDetector):
         if curve <= 0 or r2 < self.round_r2 or vs_line > 0.5:
             return []
         return [
-            Candidate(
-                key=self.key,
-                kind="chart",
-                direction="bull" if self.bottom else "bear",
+            level_breakout(
+                self.key,
+                bull=self.bottom,
                 points=pts,
+                level=s * rim,
                 target=s * (rim + depth),
                 failure=s * low,
                 quality=min(1.0, r2),
-                breakout=_flat(s * rim),  # type: ignore[arg-type]
-                lines=[((pts[0].index, s * rim), (pts[-1].confirm_index, s * rim))],
             )
         ]
 
@@ -252,7 +237,7 @@ class _MeasuredMove(SwingDetector):
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
         s = 1.0 if self.bull else -1.0  # bull: leg start (low), leg end (high), correction low
-        pts = _tail(ctx, k, 3, "low" if self.bull else "high")
+        pts = last_swings(ctx, k, 3, "low" if self.bull else "high")
         if pts is None:
             return []
         a, b, c = (s * p.price for p in pts)
@@ -260,19 +245,16 @@ class _MeasuredMove(SwingDetector):
         leg = b - a
         if leg < self.leg_atr * scale or not 0.382 <= (b - c) / leg <= 0.618:
             return []
-        return [
-            Candidate(
-                key=self.key,
-                kind="chart",
-                direction="bull" if self.bull else "bear",
-                points=pts,
-                target=s * (c + leg),
-                failure=s * c,
-                quality=1.0 - abs((b - c) / leg - 0.5) / 0.236,
-                breakout=_flat(s * b),  # type: ignore[arg-type]
-                lines=[((pts[0].index, s * a), (pts[1].index, s * b))],
-            )
-        ]
+        cand = level_breakout(
+            self.key,
+            bull=self.bull,
+            points=pts,
+            level=s * b,
+            target=s * (c + leg),
+            failure=s * c,
+            quality=1.0 - abs((b - c) / leg - 0.5) / 0.236,
+        )
+        return [replace(cand, lines=[((pts[0].index, s * a), (pts[1].index, s * b))])]
 
 
 class _Island(BarDetector):

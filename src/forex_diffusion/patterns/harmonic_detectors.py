@@ -36,7 +36,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from forex_diffusion.patterns.primitives import Swing
-from forex_diffusion.patterns.swing_patterns import Candidate, SwingContext, SwingDetector
+from forex_diffusion.patterns.swing_patterns import (
+    Candidate,
+    SwingContext,
+    SwingDetector,
+    last_swings,
+)
 
 __all__ = ["HARMONIC_RATIOS", "harmonic_detectors", "wave_detectors"]
 
@@ -78,12 +83,6 @@ def _fit(value: float, bounds: Range | None, tolerance: float) -> float | None:
     return miss / slack if miss <= slack else None
 
 
-def _tail(ctx: SwingContext, k: int, n: int, kind: str) -> Sequence[Swing] | None:
-    if k + 1 < n or ctx.swings[k].kind != kind:
-        return None
-    return ctx.swings[k + 1 - n : k + 1]
-
-
 def _score(misses: Sequence[float | None]) -> float | None:
     if any(m is None for m in misses):
         return None
@@ -100,7 +99,7 @@ class _Harmonic(SwingDetector):
         self.ratios = HARMONIC_RATIOS[name]
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
-        pts = _tail(ctx, k, 5, "low" if self.bull else "high")
+        pts = last_swings(ctx, k, 5, "low" if self.bull else "high")
         if pts is None:
             return []
         s = 1.0 if self.bull else -1.0  # bull: X low, A high, B low, C high, D low
@@ -154,7 +153,7 @@ class _ABCD(SwingDetector):
         self.bull, self.tolerance = bull, tolerance
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
-        pts = _tail(ctx, k, 4, "low" if self.bull else "high")
+        pts = last_swings(ctx, k, 4, "low" if self.bull else "high")
         if pts is None:
             return []
         s = 1.0 if self.bull else -1.0  # bull: A high, B low, C high, D low
@@ -184,7 +183,7 @@ class _ThreeDrives(SwingDetector):
         self.bull, self.tolerance = bull, tolerance
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
-        pts = _tail(ctx, k, 6, "low" if self.bull else "high")
+        pts = last_swings(ctx, k, 6, "low" if self.bull else "high")
         if pts is None:
             return []
         s = -1.0 if self.bull else 1.0  # bull drives push down: mirror them into up-drives
@@ -216,7 +215,7 @@ class _Impulse(SwingDetector):
         self.bull = bull
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
-        pts = _tail(ctx, k, 5, "low" if self.bull else "high")
+        pts = last_swings(ctx, k, 5, "low" if self.bull else "high")
         if pts is None:
             return []
         s = 1.0 if self.bull else -1.0  # bull: 0 low, 1 high, 2 low, 3 high, 4 low
@@ -252,7 +251,7 @@ class _Corrective(SwingDetector):
         self.bull, self.tolerance = bull, tolerance
 
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
-        pts = _tail(ctx, k, 4, "low" if self.bull else "high")
+        pts = last_swings(ctx, k, 4, "low" if self.bull else "high")
         if pts is None:
             return []
         s = 1.0 if self.bull else -1.0  # bull: start high, A low, B high, C low

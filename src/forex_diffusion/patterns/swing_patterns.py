@@ -36,6 +36,8 @@ __all__ = [
     "IncrementalSwingScanner",
     "SwingContext",
     "SwingDetector",
+    "last_swings",
+    "level_breakout",
     "scan_swing_detectors",
     "scan_swing_incremental",
 ]
@@ -99,6 +101,43 @@ class Candidate:
     breakout: Callable[[np.ndarray], np.ndarray] | None = None
     touches: int | None = None
     lines: list[tuple[tuple[float, float], tuple[float, float]]] = field(default_factory=list)
+
+
+def last_swings(ctx: SwingContext, k: int, n: int, kind: str) -> Sequence[Swing] | None:
+    """The ``n`` swings ending at swing ``k`` when it is a swing ``kind`` (``high``/``low``),
+    else ``None``."""
+    if k + 1 < n or ctx.swings[k].kind != kind:
+        return None
+    return ctx.swings[k + 1 - n : k + 1]
+
+
+def level_breakout(
+    key: str,
+    *,
+    bull: bool,
+    points: Sequence[Swing],
+    level: float,
+    target: float,
+    failure: float,
+    quality: float,
+    touches: int | None = None,
+    line_from: int = 0,
+) -> Candidate:
+    """A chart candidate that confirms on a close through the horizontal ``level`` (drawn from
+    point ``line_from`` to the last point's confirmation)."""
+    start, end = points[line_from].index, points[-1].confirm_index
+    return Candidate(
+        key=key,
+        kind="chart",
+        direction="bull" if bull else "bear",
+        points=points,
+        target=target,
+        failure=failure,
+        quality=quality,
+        breakout=lambda bars: np.full(len(bars), level),
+        touches=touches,
+        lines=[((start, level), (end, level))],
+    )
 
 
 class SwingDetector:
