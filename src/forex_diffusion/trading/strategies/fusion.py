@@ -4,11 +4,13 @@ On its first decision a series fits, on the ``fit_bars`` closed bars before it (
 last ``fit_gap``, the purge and embargo of a walk-forward fold): the
 regime detector, the pattern calibration (against the outcomes of the patterns whose expiry
 lies inside those bars) and the forecaster (the bootstrap random walk, or the diffusion model).
-Nothing is refitted later, so every later decision is out of sample. Then, on every closed bar,
-the last ``window`` bars give the patterns confirmed on that bar, the bar's context (regime,
-higher timeframes, volume, open positions) and a forecast; the fusion gates and ranks them, and
-the best selected signal becomes an intent with its stop and target, held at most until the
-signal expires. Forecasts are seeded from the bar time, so a replay decides the same.
+Nothing is refitted later, so every later decision is out of sample. Then, on every closed bar:
+the candlestick patterns of that bar (from the last ``window`` bars), the chart, harmonic and
+wave patterns confirmed on it (a per-series :class:`IncrementalSwingScanner` fed every bar the
+strategy has seen, so each bar costs the same), the bar's context (regime, higher timeframes,
+volume, open positions, from the last ``window`` bars) and a forecast; the fusion gates and
+ranks them, and the best selected signal becomes an intent with its stop and target, held at
+most until the signal expires. Forecasts are seeded from the bar time, so a replay decides the same.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from forex_diffusion.core.events import Forecast
+from forex_diffusion.core.events import Forecast, PatternEvent
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.forecast.base import Predictor
 from forex_diffusion.forecast.baselines import BootstrapEstimator
@@ -29,6 +31,9 @@ from forex_diffusion.intelligence.regime import RegimeDetector
 from forex_diffusion.intelligence.signal_quality_scorer import SignalQualityScorer
 from forex_diffusion.intelligence.signal_study import calibrate_patterns, pattern_events
 from forex_diffusion.intelligence.unified_signal_fusion import UnifiedSignalFusion
+from forex_diffusion.patterns import PatternRegistry
+from forex_diffusion.patterns.swing_patterns import IncrementalSwingScanner
+from forex_diffusion.patterns.vectorized_detectors import EVENT_COLUMNS, events_from_frame
 from forex_diffusion.trading.strategies.base import (
     STRATEGIES,
     BarView,
@@ -45,6 +50,9 @@ class _Series:
     builder: ContextBuilder
     fusion: UnifiedSignalFusion
     predictor: Predictor | None
+    scanner: IncrementalSwingScanner
+    fed: pd.Timestamp | None = None
+    """The last bar given to the scanner."""
 
 
 @STRATEGIES.register("fused")
@@ -74,6 +82,7 @@ class FusionStrategy(Strategy):
     def __init__(self, params: StrategyParams | dict[str, object] | None = None) -> None:
         super().__init__(params)
         self._series: dict[tuple[str, str], _Series] = {}
+        self._registry = PatternRegistry()
         self.trained_until: pd.Timestamp | None = None
         """The last bar any model of this strategy was fitted on (for leakage checks)."""
 
@@ -114,7 +123,28 @@ class FusionStrategy(Strategy):
             calibration=calibration,
             max_per_regime=p.max_per_regime,
         )
-        return _Series(builder, fusion, predictor)
+        scanner = IncrementalSwingScanner(self._registry.swing_detectors())
+        return _Series(builder, fusion, predictor, scanner)
+
+    def _patterns(
+        self, series: _Series, seen: pd.DataFrame, window: pd.DataFrame
+    ) -> list[PatternEvent]:
+        """Directional patterns confirmed on the last bar: candles from the window, swing
+        patterns from the series' scanner (fed the bars it has not seen yet)."""
+        now = [
+            e
+            for e in self._registry.detect_latest(window, kinds="candle")
+            if e.direction != "neutral"
+        ]
+        new = seen if series.fed is None else seen[seen.index > series.fed]
+        rows: list[dict[str, object]] = []
+        columns = {c: new[c].to_numpy(float) for c in ("open", "high", "low", "close")}
+        for i, when in enumerate(pd.DatetimeIndex(new.index)):
+            rows = series.scanner.update(when, {c: float(v[i]) for c, v in columns.items()})
+        series.fed = pd.Timestamp(seen.index[-1])
+        swing = [r for r in rows if r["state"] == "confirmed"]
+        frame = pd.DataFrame(swing, columns=[*EVENT_COLUMNS, "overlay"])
+        return now + events_from_frame(frame)
 
     def forecasts_at(
         self, symbol: str, timeframe: str, candles: pd.DataFrame, origins: Sequence[int]
@@ -139,8 +169,7 @@ class FusionStrategy(Strategy):
             self.trained_until = max(fitted, self.trained_until or fitted)
         window = view.candles.iloc[-self.params.window :]
         last = len(window) - 1
-        events, positions = pattern_events(window)
-        now = [e for e, at in zip(events, positions, strict=True) if at == last]
+        now = self._patterns(series, view.candles, window)
         forecasts = []
         if series.predictor is not None:
             seed = self.params.seed + int(window.index[-1].value // 10**9) % 2**31
