@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from forex_diffusion.backtest.runner import BacktestResult
+    from forex_diffusion.core.trading_config import TradingConfig
 
-__all__ = ["backtest", "walkforward"]
+__all__ = ["backtest", "stored_walkforward", "walkforward"]
 
 
 class Costs(StrEnum):
@@ -214,78 +215,35 @@ def backtest(
         out.print(f"report: {summary['report']}")
 
 
-def walkforward(
-    symbol: Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")],
-    timeframe: Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")],
-    folds: Annotated[int, typer.Option(min=1, help="Test folds.")] = 4,
-    strategy: Annotated[
-        str | None,
-        typer.Option(help="fused, sma_cross, rsi_reversion, donchian_breakout [config]."),
-    ] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter name=value.")
-    ] = None,
-    train_bars: Annotated[int, typer.Option(min=1, help="Training bars per fold.")] = 1000,
-    purge: Annotated[
-        int, typer.Option(min=0, help="Bars dropped between train and test (>= --horizon).")
-    ] = 24,
-    embargo: Annotated[int, typer.Option(min=0, help="Extra gap bars after the purge.")] = 0,
-    horizon: Annotated[
-        int, typer.Option(min=0, help="Label horizon in bars, for the leakage check.")
-    ] = 24,
-    anchored: Annotated[
-        bool, typer.Option("--anchored", help="Train from the first bar (default: rolling).")
-    ] = False,
-    costs: Annotated[Costs, typer.Option(help="'none' turns all costs off.")] = Costs.DEFAULT,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-) -> None:
-    """Walk-forward study: folds in time order, the model refitted on each fold's training
-    window, purge and embargo before each test window, a leakage check, per-fold and aggregate
-    metrics; every fold is stored as a backtest run."""
+def stored_walkforward(
+    candles: pd.DataFrame,
+    sym: Symbol,
+    tf: Timeframe,
+    cfg: TradingConfig,
+    plan: list[Any],
+    *,
+    horizon: int,
+    costs: bool,
+    settings: dict[str, Any],
+) -> tuple[str, Any, dict[str, Any]]:
+    """Run a walk-forward study with every fold stored as a backtest run (under one
+    ``walkforward`` run), with a progress bar; returns the run id, the study and its summary."""
     import uuid
 
-    from forex_diffusion.backtest.walkforward import make_folds, run_walkforward
+    from forex_diffusion.backtest.walkforward import run_walkforward
     from forex_diffusion.core.config import config_hash
-    from forex_diffusion.storage import CandleRepository, RunRepository
+    from forex_diffusion.storage import RunRepository
     from forex_diffusion.trading.recording import BufferedRecorder
 
-    if purge < horizon:
-        raise ConfigError(
-            f"--purge {purge} is shorter than the label horizon ({horizon} bars): training labels "
-            "would reach into the test window"
-        )
-    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
-    cfg = with_strategy(state.config.trading, strategy, param)
     store = state.store()
-    candles = CandleRepository(store).load(sym, tf)
-    if candles.empty:
-        raise DataError(f"no {sym} {tf.value} candles in the store (see `fxd data list`)")
-    plan = make_folds(
-        len(candles),
-        folds=folds,
-        train_bars=train_bars,
-        purge=purge,
-        embargo=embargo,
-        anchored=anchored,
-    )
     rid = f"wf-{uuid.uuid4().hex[:8]}"
     runs = RunRepository(store)
-    settings = {
-        "trading": cfg.model_dump(mode="json"),
-        "folds": folds,
-        "train_bars": train_bars,
-        "purge": purge,
-        "embargo": embargo,
-        "horizon": horizon,
-        "anchored": anchored,
-        "costs": costs.value,
-    }
 
     def create(kind: str, run: str) -> None:
         runs.create(
             kind=kind,
             config_hash=config_hash(cfg),
-            config=settings,
+            config={"trading": cfg.model_dump(mode="json"), **settings},
             symbol=sym.name,
             timeframe=tf.value,
             strategy=cfg.strategy,
@@ -319,7 +277,7 @@ def walkforward(
                 config=cfg,
                 folds=plan,
                 horizon=horizon,
-                costs=costs is Costs.DEFAULT,
+                costs=costs,
                 run_id=rid,
                 recorder=recorder,
                 on_fold=on_fold,
@@ -341,6 +299,78 @@ def walkforward(
         "metrics": study.metrics,
     }
     runs.finish(rid, metrics=result)
+    return rid, study, result
+
+
+def walkforward(
+    symbol: Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")],
+    timeframe: Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")],
+    folds: Annotated[int, typer.Option(min=1, help="Test folds.")] = 4,
+    strategy: Annotated[
+        str | None,
+        typer.Option(help="fused, sma_cross, rsi_reversion, donchian_breakout [config]."),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter name=value.")
+    ] = None,
+    train_bars: Annotated[int, typer.Option(min=1, help="Training bars per fold.")] = 1000,
+    purge: Annotated[
+        int, typer.Option(min=0, help="Bars dropped between train and test (>= --horizon).")
+    ] = 24,
+    embargo: Annotated[int, typer.Option(min=0, help="Extra gap bars after the purge.")] = 0,
+    horizon: Annotated[
+        int, typer.Option(min=0, help="Label horizon in bars, for the leakage check.")
+    ] = 24,
+    anchored: Annotated[
+        bool, typer.Option("--anchored", help="Train from the first bar (default: rolling).")
+    ] = False,
+    costs: Annotated[Costs, typer.Option(help="'none' turns all costs off.")] = Costs.DEFAULT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Walk-forward study: folds in time order, the model refitted on each fold's training
+    window, purge and embargo before each test window, a leakage check, per-fold and aggregate
+    metrics; every fold is stored as a backtest run."""
+
+    from forex_diffusion.backtest.walkforward import make_folds
+    from forex_diffusion.storage import CandleRepository
+
+    if purge < horizon:
+        raise ConfigError(
+            f"--purge {purge} is shorter than the label horizon ({horizon} bars): training labels "
+            "would reach into the test window"
+        )
+    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
+    cfg = with_strategy(state.config.trading, strategy, param)
+    candles = CandleRepository(state.store()).load(sym, tf)
+    if candles.empty:
+        raise DataError(f"no {sym} {tf.value} candles in the store (see `fxd data list`)")
+    plan = make_folds(
+        len(candles),
+        folds=folds,
+        train_bars=train_bars,
+        purge=purge,
+        embargo=embargo,
+        anchored=anchored,
+    )
+    settings = {
+        "folds": folds,
+        "train_bars": train_bars,
+        "purge": purge,
+        "embargo": embargo,
+        "horizon": horizon,
+        "anchored": anchored,
+        "costs": costs.value,
+    }
+    rid, _study, result = stored_walkforward(
+        candles,
+        sym,
+        tf,
+        cfg,
+        plan,
+        horizon=horizon,
+        costs=costs is Costs.DEFAULT,
+        settings=settings,
+    )
     if as_json:
         console.print_json(json.dumps(result, default=str))
         return
