@@ -90,6 +90,7 @@ COMMANDS = [
     ["data", "list"],
     ["data", "show"],
     ["data", "resample"],
+    ["data", "sample"],
     ["demo"],
     ["signals"],
     ["signals", "generate"],
@@ -222,13 +223,31 @@ def test_dry_run_writes_nothing(env: dict[str, str], fixtures_dir: Path) -> None
     assert stored(env) == []
 
 
+def test_demo_quick_runs_the_whole_job(env: dict[str, str], tmp_path: Path) -> None:
+    result = fxd(env, "demo", "--quick", "--out", str(tmp_path / "demo"))
+    assert result.code == 0, result.err
+    text = " ".join(result.out.replace("│", " ").split())
+    assert "diffusion model trained now" in text
+    assert "CRPS h=24 (pips): diffusion / random walk" in text
+    assert "confirmed patterns candle" in text and "quality gate: passed" in text
+    [report] = list((tmp_path / "demo").glob("demo-wf-*.html"))
+    assert report.name in result.out.replace("\n", "")  # the summary names the report
+    html = report.read_text()
+    assert re.search(r"<script[^>]*\bsrc=", html) is None and "Plotly.newPlot" in html
+    assert "pattern" in html and "max_drawdown" in html
+    listed = " ".join(fxd(env, "runs", "list").out.split())
+    assert "walkforward" in listed and "backtest" in listed  # the folds are stored runs
+    again = fxd(env, "demo", "--quick", "--out", str(tmp_path / "demo"))
+    assert again.code == 0 and "cached checkpoint" in again.out  # the model is reused
+
+
 def test_demo_list_show_resample_and_db(env: dict[str, str]) -> None:
-    demo = fxd(env, "demo")
+    demo = fxd(env, "data", "sample")
     assert demo.code == 0, demo.err
     assert "6,225 (6,225 new" in demo.out
     assert "2017-01-01 22:00" in demo.out and "2017-12-29 21:00" in demo.out
     assert "2 (63 bars)" in demo.out  # the Christmas gaps; weekends are not gaps
-    assert "6,225 (0 new, 6,225 already stored)" in fxd(env, "demo").out
+    assert "6,225 (0 new, 6,225 already stored)" in fxd(env, "data", "sample").out
     [series] = stored(env)
     assert series["bars"] == 6225 and series["gaps"] == 2 and series["missing_bars"] == 63
 
@@ -253,7 +272,7 @@ def test_indicators_command(env: dict[str, str]) -> None:
     from forex_diffusion.data import load_sample
     from forex_diffusion.features import calculate_indicators
 
-    assert fxd(env, "demo").code == 0
+    assert fxd(env, "data", "sample").code == 0
     result = fxd(
         env,
         "indicators",
@@ -286,7 +305,7 @@ def test_patterns_command(env: dict[str, str]) -> None:
     from forex_diffusion.data import load_sample
     from forex_diffusion.patterns import PatternRegistry
 
-    assert fxd(env, "demo").code == 0
+    assert fxd(env, "data", "sample").code == 0
     result = fxd(env, "patterns", "EURUSD", "H1", "--last", "5", "--json")
     assert result.code == 0, result.err
     rows = json.loads(result.out)
@@ -318,7 +337,7 @@ def test_patterns_command(env: dict[str, str]) -> None:
 
 
 def test_train_forecast_evaluate(env: dict[str, str], tmp_path: Path) -> None:
-    assert fxd(env, "demo").code == 0
+    assert fxd(env, "data", "sample").code == 0
     assert fxd(env, "forecast", "EURUSD", "H1").code == 6  # no model yet: a model error
     model = tmp_path / "model.pt"
     trained = fxd(
@@ -341,7 +360,7 @@ def test_train_forecast_evaluate(env: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_signals_generate_and_stats(env: dict[str, str], tmp_path: Path) -> None:
-    assert fxd(env, "demo").code == 0
+    assert fxd(env, "data", "sample").code == 0
     missing = fxd(env, "signals", "stats", "EURUSD", "H1")
     assert missing.code == 3 and "fxd signals generate EURUSD H1" in missing.err
     feed = tmp_path / "sentiment.csv"

@@ -61,6 +61,29 @@ def fit_diffusion(candles: pd.DataFrame, config: DiffusionConfig) -> DiffusionPr
         return DiffusionEstimator(config).fit(candles, on_epoch=on_epoch)
 
 
+def register_model(
+    predictor: DiffusionPredictor, candles: pd.DataFrame, config: DiffusionConfig, path: Path
+) -> None:
+    """Record a saved checkpoint (fitted on ``candles``) in the store's model registry."""
+    from forex_diffusion.storage import TrainedModelRepository
+    from forex_diffusion.storage.models import to_ms
+
+    meta = predictor.meta
+    TrainedModelRepository(state.store()).register(
+        model_id=predictor.model_id,
+        kind="diffusion",
+        symbol=config.symbol,
+        timeframe=config.timeframe,
+        path=str(path.resolve()),
+        config=config.model_dump(mode="json"),
+        horizons=list(config.horizons),
+        data_start_ms=to_ms(candles.index[0]),
+        data_end_ms=to_ms(candles.index[-1]),
+        data_hash=meta["data_hash"],
+        metrics={"val_crps": meta["val_crps"], "epochs": len(meta["history"])},
+    )
+
+
 def train(
     symbol: SymbolArg,
     timeframe: TimeframeArg,
@@ -80,8 +103,6 @@ def train(
     import platformdirs
 
     from forex_diffusion.forecast.diffusion import DiffusionConfig
-    from forex_diffusion.storage import TrainedModelRepository
-    from forex_diffusion.storage.models import to_ms
 
     sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
     candles = _candles(sym, tf)
@@ -93,20 +114,8 @@ def train(
         f"{predictor.model_id}.pt"
     )
     predictor.save(target)
+    register_model(predictor, candles, config, target)
     meta = predictor.meta
-    TrainedModelRepository(state.store()).register(
-        model_id=predictor.model_id,
-        kind="diffusion",
-        symbol=sym.name,
-        timeframe=tf.value,
-        path=str(target.resolve()),
-        config=config.model_dump(mode="json"),
-        horizons=list(config.horizons),
-        data_start_ms=to_ms(candles.index[0]),
-        data_end_ms=to_ms(candles.index[-1]),
-        data_hash=meta["data_hash"],
-        metrics={"val_crps": meta["val_crps"], "epochs": len(meta["history"])},
-    )
     console.print(
         f"trained {predictor.model_id} on {len(candles):,} {sym} {tf.value} bars "
         f"({meta['train_windows']:,} training windows, {len(meta['history'])} epochs, "
