@@ -100,6 +100,7 @@ COMMANDS = [
     ["paper", "resume"],
     ["runs"],
     ["runs", "list"],
+    ["serve"],
     ["runs", "show"],
     ["backtest"],
     ["walkforward"],
@@ -221,6 +222,11 @@ def test_dry_run_writes_nothing(env: dict[str, str], fixtures_dir: Path) -> None
     result = fxd(env, "data", "import", path, "-s", "EURUSD", "--dry-run")
     assert result.code == 0 and "48 valid EURUSD H1 bars" in result.out
     assert stored(env) == []
+
+
+def test_serve_stays_on_this_machine_unless_told(env: dict[str, str]) -> None:
+    refused = fxd(env, "serve", "--host", "0.0.0.0")
+    assert refused.code == 4 and "--allow-remote" in refused.err
 
 
 def test_demo_quick_runs_the_whole_job(env: dict[str, str], tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from forex_diffusion.cli import (
     paper,
     patterns,
     runs,
+    serve,
     signals,
 )
 from forex_diffusion.cli.context import err_console, state
@@ -49,6 +50,7 @@ app.command("forecast")(forecast.forecast)
 app.command("evaluate")(forecast.evaluate)
 app.command("backtest")(backtest.backtest)
 app.command("walkforward")(backtest.walkforward)
+app.command("serve")(serve.serve)
 
 
 def _version(value: bool) -> None:

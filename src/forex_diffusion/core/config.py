@@ -84,10 +84,23 @@ class SignalsConfig(FrozenModel):
     sentiment_file: str | None = Field(default=None, description="retail sentiment CSV feed")
 
 
+class ApiConfig(FrozenModel):
+    """The HTTP service (``[api]``; ``fxd serve``)."""
+
+    host: str = Field(default="127.0.0.1", description="bind address (loopback by default)")
+    port: int = Field(default=8000, ge=1, le=65535)
+    token: str | None = Field(
+        default=None,
+        repr=False,
+        description="bearer token the mutating endpoints require (set it in FXD_API__TOKEN)",
+    )
+
+
 class RootConfig(FrozenModel):
     """The root config shared by every component."""
 
     storage: StorageConfig = StorageConfig()
+    api: ApiConfig = ApiConfig()
     signals: SignalsConfig = SignalsConfig()
     trading: TradingConfig = TradingConfig()
 

@@ -1,0 +1,195 @@
+"""The HTTP API (FastAPI): the store's data, runs and the live feed, for the dashboard and tools.
+
+``create_app(store, token=...)`` builds the app; ``fxd serve`` runs it with uvicorn on
+127.0.0.1:8000 (binding elsewhere is an explicit choice). OpenAPI docs at ``/docs``.
+
+Reading is open; changing anything (``POST /candles``) needs ``Authorization: Bearer <token>``
+with the token of ``[api] token`` (``FXD_API__TOKEN``): 401 without a token, 403 with a wrong
+one, 503 when the server has none configured. The token is compared in constant time and
+never logged. Bad input gets a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from forex_diffusion import __version__
+from forex_diffusion.core.errors import ConfigError, DataError, StorageError
+from forex_diffusion.core.types import Symbol, Timeframe
+from forex_diffusion.storage import (
+    CandleRepository,
+    PatternEventRepository,
+    RunRepository,
+    Store,
+    TradingRepository,
+)
+
+__all__ = ["Bar", "create_app"]
+
+SymbolPath = Annotated[str, Path(description="Currency pair, e.g. EURUSD.")]
+TimeframePath = Annotated[str, Path(description="Timeframe, e.g. H1.")]
+
+
+class Bar(BaseModel):
+    """One closed bar (open time in UTC, ISO 8601)."""
+
+    time: AwareDatetime
+    open: float = Field(gt=0)
+    high: float = Field(gt=0)
+    low: float = Field(gt=0)
+    close: float = Field(gt=0)
+    volume: float = Field(default=0.0, ge=0)
+
+
+class NewBars(BaseModel):
+    """Bars to append to a series of the live feed."""
+
+    symbol: str
+    timeframe: str
+    bars: list[Bar] = Field(min_length=1)
+
+
+def _series(symbol: str, timeframe: str) -> tuple[Symbol, Timeframe]:
+    try:
+        return Symbol.parse(symbol), Timeframe.parse(timeframe)
+    except (ConfigError, DataError, ValueError) as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready rows (timestamps as ISO strings, NaN as null)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].map(lambda t: None if pd.isna(t) else t.isoformat())
+    return [
+        {str(k): (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in out.astype(object).to_dict("records")
+    ]
+
+
+def create_app(store: Store, *, token: str | None = None) -> FastAPI:
+    """The API over ``store``; ``token`` guards the mutating endpoints."""
+    app = FastAPI(
+        title="forex_diffusion",
+        version=__version__,
+        description="FX forecasts, patterns, signals and trading runs from the store.",
+    )
+
+    def authorised(authorization: Annotated[str | None, Header()] = None) -> None:
+        if token is None:
+            raise HTTPException(503, "no API token is configured: set [api] token")
+        if authorization is None or not authorization.startswith("Bearer "):
+            raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+        given = authorization.removeprefix("Bearer ").encode()
+        if not hmac.compare_digest(given, token.encode()):
+            raise HTTPException(403, "the token is not valid")
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/ready", tags=["service"])
+    def ready() -> dict[str, Any]:
+        """The store answers and its schema is current (503 otherwise)."""
+        try:
+            revision = store.revision()
+        except StorageError as exc:
+            raise HTTPException(503, f"store not reachable: {exc}") from None
+        if revision != store.head():
+            raise HTTPException(
+                503, f"store schema at {revision}, the code needs {store.head()}: fxd db upgrade"
+            )
+        return {"status": "ready", "store": store.display_url, "schema": revision}
+
+    @app.get("/symbols", tags=["data"])
+    def symbols() -> list[dict[str, Any]]:
+        """Every stored series with its first and last bar and bar count."""
+        return [
+            {
+                "symbol": s.symbol,
+                "timeframe": s.timeframe,
+                "first": s.first.isoformat(),
+                "last": s.last.isoformat(),
+                "bars": s.bars,
+            }
+            for s in CandleRepository(store).series()
+        ]
+
+    @app.get("/candles/{symbol}/{timeframe}", tags=["data"])
+    def candles(
+        symbol: SymbolPath,
+        timeframe: TimeframePath,
+        last: Annotated[int, Query(ge=1, le=100_000)] = 500,
+    ) -> list[dict[str, Any]]:
+        """The newest ``last`` bars of a series (404 for an unknown series)."""
+        sym, tf = _series(symbol, timeframe)
+        frame = CandleRepository(store).load(sym, tf, last=last)
+        if frame.empty:
+            raise HTTPException(404, f"no {sym} {tf.value} candles in the store")
+        return _records(frame.rename_axis("time").reset_index())
+
+    @app.post("/candles", tags=["data"], dependencies=[Depends(authorised)])
+    def append(new: NewBars) -> dict[str, Any]:
+        """Append closed bars to a series (upsert on the open time, in one transaction)."""
+        sym, tf = _series(new.symbol, new.timeframe)
+        frame = pd.DataFrame([b.model_dump() for b in new.bars]).set_index("time")
+        frame.index = pd.DatetimeIndex(frame.index).tz_convert("UTC")
+        bad = frame[(frame["high"] < frame[["open", "close", "low"]].max(axis=1))]
+        bad = pd.concat([bad, frame[frame["low"] > frame[["open", "close"]].min(axis=1)]])
+        if len(bad):
+            at = pd.Timestamp(bad.index[0]).isoformat()
+            raise HTTPException(422, f"bar {at}: high/low do not contain open and close")
+        result = CandleRepository(store).upsert(sym, tf, frame)
+        return {
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
+
+    @app.get("/patterns/{symbol}/{timeframe}", tags=["data"])
+    def patterns(
+        symbol: SymbolPath,
+        timeframe: TimeframePath,
+        kinds: Annotated[str, Query(description="Comma-separated kinds.")] = "",
+        last: Annotated[int, Query(ge=1, le=10_000)] = 200,
+    ) -> list[dict[str, Any]]:
+        """Stored pattern events of a series, newest ``last`` (see ``fxd patterns``)."""
+        sym, tf = _series(symbol, timeframe)
+        wanted = [k for k in kinds.split(",") if k] or None
+        frame = PatternEventRepository(store).load(sym, tf, kinds=wanted)
+        return _records(frame.tail(last))
+
+    @app.get("/runs", tags=["runs"])
+    def runs(
+        kind: Annotated[str | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    ) -> list[dict[str, Any]]:
+        """Runs, newest first."""
+        return [_plain(r) for r in RunRepository(store).list(kind=kind, limit=limit)]
+
+    @app.get("/runs/{run_id}", tags=["runs"])
+    def run(run_id: str) -> dict[str, Any]:
+        """A run with its trades and equity curve (404 for an unknown run)."""
+        found = RunRepository(store).get(run_id)
+        if found is None:
+            raise HTTPException(404, f"no run {run_id!r}")
+        repo = TradingRepository(store)
+        return {
+            **_plain(found),
+            "trades": _records(repo.trades(run_id)),
+            "equity": _records(repo.equity(run_id)),
+        }
+
+    return app
+
+
+def _plain(run: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in run.items()}

@@ -1,0 +1,53 @@
+"""``fxd serve``: the HTTP API with uvicorn (127.0.0.1:8000 by default)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from forex_diffusion.cli.context import console, state
+from forex_diffusion.core.errors import ConfigError
+
+__all__ = ["serve"]
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [config: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port [config: 8000].")] = None,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote", help="Allow a bind address beyond this machine (an explicit choice)."
+        ),
+    ] = False,
+) -> None:
+    """Serve the API (OpenAPI docs at /docs). Mutating endpoints need the bearer token of
+    [api] token (FXD_API__TOKEN)."""
+    import uvicorn
+
+    from forex_diffusion.api.app import create_app
+
+    api = state.config.api
+    bind, bind_port = host or api.host, port or api.port
+    if not _loopback(bind) and not allow_remote:
+        raise ConfigError(
+            f"refusing to listen on {bind}: other machines could reach the API; "
+            "pass --allow-remote to mean it"
+        )
+    store = state.store()
+    store.ensure_schema()
+    if api.token is None:
+        console.print("no [api] token: the mutating endpoints answer 503 until one is set")
+    console.print(f"serving on http://{bind}:{bind_port} (docs: /docs)")
+    uvicorn.run(create_app(store, token=api.token), host=bind, port=bind_port, log_level="info")

@@ -1,0 +1,106 @@
+"""The API through real HTTP: uvicorn on a free loopback port, stdlib requests."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from forex_diffusion.api.app import create_app
+from forex_diffusion.data import load_sample
+from forex_diffusion.patterns import PatternRegistry
+from forex_diffusion.storage import CandleRepository, PatternEventRepository, Store
+
+TOKEN = "s3cret-token-for-tests"
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path: Path = tmp_path_factory.mktemp("api") / "api.sqlite"
+    store = Store(f"sqlite:///{path}")
+    store.ensure_schema()
+    sample = load_sample().iloc[:600]
+    CandleRepository(store).upsert("EURUSD", "H1", sample)
+    PatternEventRepository(store).replace("EURUSD", "H1", PatternRegistry().detect(sample))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(store, token=TOKEN), host="127.0.0.1", port=port, log_level="error"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.dispose()
+
+
+def call(
+    url: str, method: str = "GET", body: Any = None, token: str | None = None
+) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_service_and_docs(api: str) -> None:
+    code, body = call(f"{api}/health")
+    assert code == 200 and body["status"] == "ok"
+    code, body = call(f"{api}/ready")
+    assert code == 200 and body["status"] == "ready"
+    code, spec = call(f"{api}/openapi.json")
+    assert code == 200 and "/candles/{symbol}/{timeframe}" in spec["paths"]
+
+
+def test_data_endpoints(api: str) -> None:
+    code, series = call(f"{api}/symbols")
+    assert code == 200 and series[0]["symbol"] == "EURUSD" and series[0]["bars"] == 600
+    code, bars = call(f"{api}/candles/EURUSD/H1?last=3")
+    assert code == 200 and len(bars) == 3
+    assert bars[-1]["time"] == load_sample().index[599].isoformat()
+    code, events = call(f"{api}/patterns/EURUSD/H1?kinds=chart&last=5")
+    assert code == 200 and events and {e["kind"] for e in events} == {"chart"}
+    assert call(f"{api}/candles/GBPUSD/H1")[0] == 404
+    code, err = call(f"{api}/candles/EURUSD/H7")
+    assert code == 422 and "H7" in json.dumps(err)
+    code, err = call(f"{api}/candles/EURUSD/H1?last=0")
+    assert code == 422 and "last" in json.dumps(err)
+    assert call(f"{api}/runs/nope")[0] == 404
+    assert call(f"{api}/runs") == (200, [])
+
+
+def test_posting_bars_needs_the_token(api: str) -> None:
+    bar = {"time": "2017-02-03T00:00:00Z", "open": 1.2, "high": 1.21, "low": 1.19, "close": 1.2}
+    body = {"symbol": "EURUSD", "timeframe": "H1", "bars": [bar]}
+    assert call(f"{api}/candles", "POST", body)[0] == 401
+    assert call(f"{api}/candles", "POST", body, token="wrong")[0] == 403
+    code, result = call(f"{api}/candles", "POST", body, token=TOKEN)
+    assert code == 200 and result["inserted"] + result["updated"] == 1
+    bad = {**body, "bars": [{**bar, "high": 1.0}]}
+    code, err = call(f"{api}/candles", "POST", bad, token=TOKEN)
+    assert code == 422 and "high" in json.dumps(err)
+    code, err = call(f"{api}/candles", "POST", {**body, "bars": [{**bar, "open": -1}]}, token=TOKEN)
+    assert code == 422 and "open" in json.dumps(err)
