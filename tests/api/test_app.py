@@ -104,3 +104,24 @@ def test_posting_bars_needs_the_token(api: str) -> None:
     assert code == 422 and "high" in json.dumps(err)
     code, err = call(f"{api}/candles", "POST", {**body, "bars": [{**bar, "open": -1}]}, token=TOKEN)
     assert code == 422 and "open" in json.dumps(err)
+
+
+def test_indicators_forecast_and_signals(api: str) -> None:
+    code, rows = call(f"{api}/indicators/EURUSD/H1?spec=rsi_14,atr_14&last=5")
+    assert code == 200 and len(rows) == 5 and 0 < rows[-1]["rsi_14"] < 100
+    code, err = call(f"{api}/indicators/EURUSD/H1?spec=nope_3")
+    assert code == 422 and "nope" in json.dumps(err)
+    request = {"symbol": "EURUSD", "timeframe": "H1", "model": "random_walk", "samples": 200}
+    code, result = call(f"{api}/forecast", "POST", {**request, "horizons": [1, 24]})
+    assert code == 200 and [q["horizon"] for q in result["quantiles"]] == [1, 24]
+    for q in result["quantiles"]:
+        assert q["q05"] < q["q25"] < q["q50"] < q["q75"] < q["q95"]
+    wide = result["quantiles"][1]["q95"] - result["quantiles"][1]["q05"]
+    assert wide > result["quantiles"][0]["q95"] - result["quantiles"][0]["q05"]
+    code, err = call(f"{api}/forecast", "POST", {**request, "horizons": [5]})
+    assert code == 422 and "5" in json.dumps(err)
+    code, err = call(f"{api}/forecast", "POST", {**request, "model": "diffusion"})
+    assert code == 409 and "fxd train" in json.dumps(err)
+    code, err = call(f"{api}/forecast", "POST", {**request, "samples": 3})
+    assert code == 422 and "samples" in json.dumps(err)
+    assert call(f"{api}/signals/EURUSD/H1") == (200, [])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query
@@ -45,6 +45,19 @@ class Bar(BaseModel):
     low: float = Field(gt=0)
     close: float = Field(gt=0)
     volume: float = Field(default=0.0, ge=0)
+
+
+class ForecastRequest(BaseModel):
+    """A forecast from the newest stored bar of a series."""
+
+    symbol: str
+    timeframe: str
+    model: Literal["diffusion", "random_walk"] = "diffusion"
+    horizons: list[int] | None = Field(
+        default=None, description="subset of the model's horizons (bars); default: all"
+    )
+    samples: int = Field(default=200, ge=10, le=5000)
+    seed: int = 0
 
 
 class NewBars(BaseModel):
@@ -81,6 +94,13 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
         version=__version__,
         description="FX forecasts, patterns, signals and trading runs from the store.",
     )
+
+    def _candles(symbol: str, timeframe: str) -> pd.DataFrame:
+        sym, tf = _series(symbol, timeframe)
+        frame = CandleRepository(store).load(sym, tf)
+        if frame.empty:
+            raise HTTPException(404, f"no {sym} {tf.value} candles in the store")
+        return frame
 
     def authorised(authorization: Annotated[str | None, Header()] = None) -> None:
         if token is None:
@@ -153,6 +173,72 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
             "updated": result.updated,
             "unchanged": result.unchanged,
         }
+
+    @app.get("/indicators/{symbol}/{timeframe}", tags=["data"])
+    def indicators(
+        symbol: SymbolPath,
+        timeframe: TimeframePath,
+        spec: Annotated[str, Query(description="e.g. rsi_14,atr_14,macd_12_26_9")] = "rsi_14",
+        last: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    ) -> list[dict[str, Any]]:
+        """Indicator values of the newest ``last`` bars (the whole stored history warms up)."""
+        from forex_diffusion.features import calculate_indicators
+
+        frame = _candles(symbol, timeframe)
+        try:
+            values = calculate_indicators(frame, spec)
+        except ConfigError as exc:
+            raise HTTPException(422, f"spec: {exc}") from None
+        return _records(values.iloc[-last:].rename_axis("time").reset_index())
+
+    @app.post("/forecast", tags=["forecast"])
+    def forecast(request: ForecastRequest) -> dict[str, Any]:
+        """Price quantiles per horizon from the newest stored bar: the newest diffusion model
+        registered for the series (409 when there is none), or the random walk."""
+        from forex_diffusion.forecast.baselines import RandomWalkEstimator
+        from forex_diffusion.forecast.diffusion import DiffusionPredictor
+        from forex_diffusion.storage import TrainedModelRepository
+
+        frame = _candles(request.symbol, request.timeframe)
+        sym, tf = _series(request.symbol, request.timeframe)
+        predictor: Any
+        if request.model == "diffusion":
+            found = TrainedModelRepository(store).latest(sym.name, tf.value)
+            if found is None:
+                raise HTTPException(409, f"no diffusion model for {sym} {tf.value}: fxd train")
+            predictor = DiffusionPredictor.load(found["path"])
+        else:
+            predictor = RandomWalkEstimator(symbol=sym.name, timeframe=tf.value).fit(frame)
+        result = predictor.predict(frame, num_samples=request.samples, seed=request.seed)
+        wanted = request.horizons or list(result.horizons)
+        unknown = sorted(set(wanted) - set(result.horizons))
+        if unknown:
+            raise HTTPException(
+                422, f"horizons: {unknown} not among the model's {list(result.horizons)}"
+            )
+        levels = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+        return {
+            "model_id": result.model_id,
+            "origin": result.origin_ts.isoformat(),
+            "origin_price": result.origin_price,
+            "quantiles": [
+                {"horizon": h, **{f"q{round(q * 100):02d}": result.quantile(q, h) for q in levels}}
+                for h in wanted
+            ],
+        }
+
+    @app.get("/signals/{symbol}/{timeframe}", tags=["signals"])
+    def signals(
+        symbol: SymbolPath,
+        timeframe: TimeframePath,
+        run_id: Annotated[str | None, Query(description="a run's signals (default: none)")] = None,
+        last: Annotated[int, Query(ge=1, le=10_000)] = 200,
+    ) -> list[dict[str, Any]]:
+        """Stored fused signals with their six quality dimensions, composite and verdict."""
+        from forex_diffusion.storage import FusedSignalRepository
+
+        sym, tf = _series(symbol, timeframe)
+        return _records(FusedSignalRepository(store).load(sym, tf, run_id=run_id).tail(last))
 
     @app.get("/patterns/{symbol}/{timeframe}", tags=["data"])
     def patterns(
