@@ -229,6 +229,51 @@ def test_serve_stays_on_this_machine_unless_told(env: dict[str, str]) -> None:
     assert refused.code == 4 and "--allow-remote" in refused.err
 
 
+def test_serve_answers_over_http_and_never_logs_the_token(env: dict[str, str]) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    assert fxd(env, "data", "sample").code == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "tok-" + "x" * 20
+    proc = subprocess.Popen(
+        [FXD, "serve", "--port", str(port)],
+        env={**env, "FXD_API__TOKEN": token},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/ready", timeout=5) as r:
+                    assert json.loads(r.read())["status"] == "ready"
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"{base}/symbols", timeout=5) as r:
+            assert json.loads(r.read())[0]["bars"] == 6225
+        bar = {"time": "2018-01-01T22:00:00Z", "open": 1.2, "high": 1.21, "low": 1.19, "close": 1.2}
+        request = urllib.request.Request(
+            f"{base}/candles",
+            data=json.dumps({"symbol": "EURUSD", "timeframe": "H1", "bars": [bar]}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=5) as r:
+            assert json.loads(r.read())["inserted"] == 1
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=20)
+    assert "serving on" in output and token not in output
+
+
 def test_demo_quick_runs_the_whole_job(env: dict[str, str], tmp_path: Path) -> None:
     result = fxd(env, "demo", "--quick", "--out", str(tmp_path / "demo"))
     assert result.code == 0, result.err

@@ -30,7 +30,7 @@ from forex_diffusion.storage import (
     TradingRepository,
 )
 
-__all__ = ["Bar", "create_app"]
+__all__ = ["Bar", "create_app", "from_config"]
 
 SymbolPath = Annotated[str, Path(description="Currency pair, e.g. EURUSD.")]
 TimeframePath = Annotated[str, Path(description="Timeframe, e.g. H1.")]
@@ -275,6 +275,17 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
         }
 
     return app
+
+
+def from_config() -> FastAPI:
+    """The app for the configured store and token (``load_config``: the config file and the
+    ``FXD_`` variables); the factory ``fxd serve`` hands to uvicorn."""
+    from forex_diffusion.core.config import load_config
+
+    config = load_config()
+    store = Store.from_config(config.storage)
+    store.ensure_schema()
+    return create_app(store, token=config.api.token)
 
 
 def _plain(run: dict[str, Any]) -> dict[str, Any]:

@@ -34,9 +34,9 @@ def serve(
 ) -> None:
     """Serve the API (OpenAPI docs at /docs). Mutating endpoints need the bearer token of
     [api] token (FXD_API__TOKEN)."""
-    import uvicorn
+    import os
 
-    from forex_diffusion.api.app import create_app
+    import uvicorn
 
     api = state.config.api
     bind, bind_port = host or api.host, port or api.port
@@ -45,9 +45,19 @@ def serve(
             f"refusing to listen on {bind}: other machines could reach the API; "
             "pass --allow-remote to mean it"
         )
-    store = state.store()
-    store.ensure_schema()
+    store = state.store()  # checks the database and its schema before listening
     if api.token is None:
         console.print("no [api] token: the mutating endpoints answer 503 until one is set")
+    # the app is built by its factory from the same config (the api layer is not imported here)
+    if state.config_path is not None:
+        os.environ["FXD_CONFIG"] = str(state.config_path)
+    os.environ["FXD_DATABASE_URL"] = store.url.render_as_string(hide_password=False)
+    store.dispose()
     console.print(f"serving on http://{bind}:{bind_port} (docs: /docs)")
-    uvicorn.run(create_app(store, token=api.token), host=bind, port=bind_port, log_level="info")
+    uvicorn.run(
+        "forex_diffusion.api.app:from_config",
+        factory=True,
+        host=bind,
+        port=bind_port,
+        log_level="info",
+    )
