@@ -68,7 +68,7 @@ def test_pattern_stats_on_the_sample_has_a_baseline_per_key() -> None:
     assert table["events"].sum() > 100
     both = table.dropna(subset=["hit_rate", "baseline_hit_rate"])
     assert len(both) > 10
-    assert (both["edge"] == both["hit_rate"] - both["baseline_hit_rate"]).all()
+    assert (table["baseline_events"].dropna() > 0).all()  # per shuffle: a mean over 2 series
     assert table["hit_rate"].dropna().between(0, 1).all()
     with pytest.raises(Exception, match="unknown pattern kind"):
         pattern_stats(load_sample().iloc[:100], kinds=["charts"], baselines=0)

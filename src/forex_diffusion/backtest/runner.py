@@ -188,6 +188,8 @@ def _compiled(
     )
     if run.rejected:
         logger.warning("%d orders rejected for insufficient margin", run.rejected)
+    if run.blocked:
+        logger.info("%d entries not taken (daily loss limit or below the minimum lot)", run.blocked)
     metrics = performance(run.equity, run.trades, initial=cfg.broker.initial_balance)
     return BacktestResult(
         run_id, strategy, run.trades, run.equity, metrics, "stopped", run.reason, "compiled"

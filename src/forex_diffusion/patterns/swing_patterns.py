@@ -19,6 +19,7 @@ units at the pattern's last swing, so the same settings work on every pair and t
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -140,7 +141,7 @@ def level_breakout(
     )
 
 
-class SwingDetector:
+class SwingDetector(ABC):
     """A detector over swings: ``key``, ``kind`` and :meth:`find` on the swings so far."""
 
     key: str
@@ -148,15 +149,15 @@ class SwingDetector:
     needs: int
     """Swings the geometry spans (the last ``needs`` confirmed swings are passed)."""
 
+    @abstractmethod
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
         """Candidates whose last point is swing ``k`` (it may read swings ``0..k`` only)."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.key!r})"
 
 
-class BarDetector:
+class BarDetector(ABC):
     """A detector of bar patterns completed on one bar (no swings needed): :meth:`find_bars`
     returns ``(completion bar, candidate)`` pairs, each from bars up to its completion."""
 
@@ -165,8 +166,9 @@ class BarDetector:
     window: int
     """Bars back from a completion that :meth:`find_bars` reads."""
 
+    @abstractmethod
     def find_bars(self, ctx: SwingContext) -> list[tuple[int, Candidate]]:
-        raise NotImplementedError
+        """``(completion bar, candidate)`` pairs over the bars of ``ctx``."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.key!r})"
