@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 
 from forex_diffusion.api.app import create_app
 from forex_diffusion.data import load_sample
 from forex_diffusion.patterns import PatternRegistry
 from forex_diffusion.storage import CandleRepository, PatternEventRepository, Store
+from tests.api.http import call, serving
 
 TOKEN = "s3cret-token-for-tests"
 
@@ -31,39 +25,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sample = load_sample().iloc[:600]
     CandleRepository(store).upsert("EURUSD", "H1", sample)
     PatternEventRepository(store).replace("EURUSD", "H1", PatternRegistry().detect(sample))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(store, token=TOKEN), host="127.0.0.1", port=port, log_level="error"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(store, token=TOKEN)) as url:
+        yield url
     store.dispose()
-
-
-def call(
-    url: str, method: str = "GET", body: Any = None, token: str | None = None
-) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token is not None:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 def test_service_and_docs(api: str) -> None:

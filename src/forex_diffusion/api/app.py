@@ -3,25 +3,31 @@
 ``create_app(store, token=...)`` builds the app; ``fxd serve`` runs it with uvicorn on
 127.0.0.1:8000 (binding elsewhere is an explicit choice). OpenAPI docs at ``/docs``.
 
-Reading is open; changing anything (``POST /candles``) needs ``Authorization: Bearer <token>``
-with the token of ``[api] token`` (``FXD_API__TOKEN``): 401 without a token, 403 with a wrong
-one, 503 when the server has none configured. The token is compared in constant time and
-never logged. Bad input gets a 422 naming the field.
+Engine control of paper runs is under ``/paper`` (:mod:`.paper`), the dashboard under
+``/dashboard`` (:mod:`.dashboard`).
+
+Reading is open; changing anything (``POST /candles``, ``POST /paper...``) needs
+``Authorization: Bearer <token>`` with the token of ``[api] token`` (``FXD_API__TOKEN``): 401
+without a token, 403 with a wrong one, 503 when the server has none configured. The token is
+compared in constant time and never logged. Bad input gets a 422 naming the field.
 """
 
 from __future__ import annotations
 
-import hmac
-from datetime import datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query
+from fastapi import Depends, FastAPI, HTTPException, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from forex_diffusion import __version__
-from forex_diffusion.core.errors import ConfigError, DataError, StorageError
-from forex_diffusion.core.types import Symbol, Timeframe
+from forex_diffusion.api.common import bearer, parse_series, plain, records
+from forex_diffusion.api.dashboard import mount_dashboard
+from forex_diffusion.api.paper import paper_router
+from forex_diffusion.core.errors import ConfigError, StorageError
+from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.storage import (
     CandleRepository,
     PatternEventRepository,
@@ -29,6 +35,7 @@ from forex_diffusion.storage import (
     Store,
     TradingRepository,
 )
+from forex_diffusion.trading.paper_control import PaperSupervisor
 
 __all__ = ["Bar", "create_app", "from_config"]
 
@@ -52,7 +59,10 @@ class ForecastRequest(BaseModel):
 
     symbol: str
     timeframe: str
-    model: Literal["diffusion", "random_walk"] = "diffusion"
+    model: Literal["auto", "diffusion", "random_walk"] = Field(
+        default="diffusion",
+        description="auto: the diffusion model when one is registered, else the random walk",
+    )
     horizons: list[int] | None = Field(
         default=None, description="subset of the model's horizons (bars); default: all"
     )
@@ -68,48 +78,50 @@ class NewBars(BaseModel):
     bars: list[Bar] = Field(min_length=1)
 
 
-def _series(symbol: str, timeframe: str) -> tuple[Symbol, Timeframe]:
-    try:
-        return Symbol.parse(symbol), Timeframe.parse(timeframe)
-    except (ConfigError, DataError, ValueError) as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+def create_app(
+    store: Store,
+    *,
+    token: str | None = None,
+    trading: TradingConfig | None = None,
+    poll_seconds: float = 1.0,
+) -> FastAPI:
+    """The API and dashboard over ``store``.
 
+    Parameters
+    ----------
+    store
+        The store every endpoint reads and writes.
+    token
+        The bearer token of the mutating endpoints (none: they answer 503).
+    trading
+        Default trading config of paper runs started over the API.
+    poll_seconds
+        How often a paper run looks for new bars once it has traded the stored ones.
+    """
+    supervisor = PaperSupervisor(store, poll_seconds=poll_seconds)
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows (timestamps as ISO strings, NaN as null)."""
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].map(lambda t: None if pd.isna(t) else t.isoformat())
-    return [
-        {str(k): (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-        for row in out.astype(object).to_dict("records")
-    ]
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        supervisor.shutdown()
 
-
-def create_app(store: Store, *, token: str | None = None) -> FastAPI:
-    """The API over ``store``; ``token`` guards the mutating endpoints."""
     app = FastAPI(
         title="forex_diffusion",
         version=__version__,
-        description="FX forecasts, patterns, signals and trading runs from the store.",
+        description="FX forecasts, patterns, signals and trading runs from the store; "
+        "engine control of paper runs; the dashboard at /dashboard.",
+        lifespan=lifespan,
     )
+    app.state.supervisor = supervisor
 
     def _candles(symbol: str, timeframe: str) -> pd.DataFrame:
-        sym, tf = _series(symbol, timeframe)
+        sym, tf = parse_series(symbol, timeframe)
         frame = CandleRepository(store).load(sym, tf)
         if frame.empty:
             raise HTTPException(404, f"no {sym} {tf.value} candles in the store")
         return frame
 
-    def authorised(authorization: Annotated[str | None, Header()] = None) -> None:
-        if token is None:
-            raise HTTPException(503, "no API token is configured: set [api] token")
-        if authorization is None or not authorization.startswith("Bearer "):
-            raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
-        given = authorization.removeprefix("Bearer ").encode()
-        if not hmac.compare_digest(given, token.encode()):
-            raise HTTPException(403, "the token is not valid")
+    authorised = bearer(token)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
@@ -150,16 +162,16 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
         last: Annotated[int, Query(ge=1, le=100_000)] = 500,
     ) -> list[dict[str, Any]]:
         """The newest ``last`` bars of a series (404 for an unknown series)."""
-        sym, tf = _series(symbol, timeframe)
+        sym, tf = parse_series(symbol, timeframe)
         frame = CandleRepository(store).load(sym, tf, last=last)
         if frame.empty:
             raise HTTPException(404, f"no {sym} {tf.value} candles in the store")
-        return _records(frame.rename_axis("time").reset_index())
+        return records(frame.rename_axis("time").reset_index())
 
     @app.post("/candles", tags=["data"], dependencies=[Depends(authorised)])
     def append(new: NewBars) -> dict[str, Any]:
         """Append closed bars to a series (upsert on the open time, in one transaction)."""
-        sym, tf = _series(new.symbol, new.timeframe)
+        sym, tf = parse_series(new.symbol, new.timeframe)
         frame = pd.DataFrame([b.model_dump() for b in new.bars]).set_index("time")
         frame.index = pd.DatetimeIndex(frame.index).tz_convert("UTC")
         bad = frame[(frame["high"] < frame[["open", "close", "low"]].max(axis=1))]
@@ -189,7 +201,7 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
             values = calculate_indicators(frame, spec)
         except ConfigError as exc:
             raise HTTPException(422, f"spec: {exc}") from None
-        return _records(values.iloc[-last:].rename_axis("time").reset_index())
+        return records(values.iloc[-last:].rename_axis("time").reset_index())
 
     @app.post("/forecast", tags=["forecast"])
     def forecast(request: ForecastRequest) -> dict[str, Any]:
@@ -200,12 +212,14 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
         from forex_diffusion.storage import TrainedModelRepository
 
         frame = _candles(request.symbol, request.timeframe)
-        sym, tf = _series(request.symbol, request.timeframe)
+        sym, tf = parse_series(request.symbol, request.timeframe)
         predictor: Any
-        if request.model == "diffusion":
+        found = None
+        if request.model != "random_walk":
             found = TrainedModelRepository(store).latest(sym.name, tf.value)
-            if found is None:
-                raise HTTPException(409, f"no diffusion model for {sym} {tf.value}: fxd train")
+        if found is None and request.model == "diffusion":
+            raise HTTPException(409, f"no diffusion model for {sym} {tf.value}: fxd train")
+        if found is not None:
             predictor = DiffusionPredictor.load(found["path"])
         else:
             predictor = RandomWalkEstimator(symbol=sym.name, timeframe=tf.value).fit(frame)
@@ -218,6 +232,7 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
             )
         levels = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
         return {
+            "model": "diffusion" if found is not None else "random_walk",
             "model_id": result.model_id,
             "origin": result.origin_ts.isoformat(),
             "origin_price": result.origin_price,
@@ -237,8 +252,8 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
         """Stored fused signals with their six quality dimensions, composite and verdict."""
         from forex_diffusion.storage import FusedSignalRepository
 
-        sym, tf = _series(symbol, timeframe)
-        return _records(FusedSignalRepository(store).load(sym, tf, run_id=run_id).tail(last))
+        sym, tf = parse_series(symbol, timeframe)
+        return records(FusedSignalRepository(store).load(sym, tf, run_id=run_id).tail(last))
 
     @app.get("/patterns/{symbol}/{timeframe}", tags=["data"])
     def patterns(
@@ -248,10 +263,10 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
         last: Annotated[int, Query(ge=1, le=10_000)] = 200,
     ) -> list[dict[str, Any]]:
         """Stored pattern events of a series, newest ``last`` (see ``fxd patterns``)."""
-        sym, tf = _series(symbol, timeframe)
+        sym, tf = parse_series(symbol, timeframe)
         wanted = [k for k in kinds.split(",") if k] or None
-        frame = PatternEventRepository(store).load(sym, tf, kinds=wanted)
-        return _records(frame.tail(last))
+        frame = PatternEventRepository(store).load(sym, tf, kinds=wanted, last=last)
+        return records(frame)
 
     @app.get("/runs", tags=["runs"])
     def runs(
@@ -259,7 +274,7 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     ) -> list[dict[str, Any]]:
         """Runs, newest first."""
-        return [_plain(r) for r in RunRepository(store).list(kind=kind, limit=limit)]
+        return [plain(r) for r in RunRepository(store).list(kind=kind, limit=limit)]
 
     @app.get("/runs/{run_id}", tags=["runs"])
     def run(run_id: str) -> dict[str, Any]:
@@ -269,11 +284,16 @@ def create_app(store: Store, *, token: str | None = None) -> FastAPI:
             raise HTTPException(404, f"no run {run_id!r}")
         repo = TradingRepository(store)
         return {
-            **_plain(found),
-            "trades": _records(repo.trades(run_id)),
-            "equity": _records(repo.equity(run_id)),
+            **plain(found),
+            "trades": records(repo.trades(run_id)),
+            "equity": records(repo.equity(run_id).reset_index()),
+            "positions": repo.positions(run_id),
         }
 
+    app.include_router(
+        paper_router(supervisor, trading=trading or TradingConfig(), auth=authorised)
+    )
+    mount_dashboard(app)
     return app
 
 
@@ -285,8 +305,4 @@ def from_config() -> FastAPI:
     config = load_config()
     store = Store.from_config(config.storage)
     store.ensure_schema()
-    return create_app(store, token=config.api.token)
-
-
-def _plain(run: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in run.items()}
+    return create_app(store, token=config.api.token, trading=config.trading)

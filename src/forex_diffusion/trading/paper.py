@@ -14,21 +14,28 @@ store, then trades on from the next bar. No order is duplicated and no fill is l
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from forex_diffusion.core.config import config_hash
-from forex_diffusion.core.errors import DataError, StorageError
+from forex_diffusion.core.errors import ConfigError, DataError, StorageError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage import CandleRepository, RunRepository, Store, TradingRepository
-from forex_diffusion.trading.automated_trading_engine import AutomatedTradingEngine, BarRecord
+from forex_diffusion.trading.automated_trading_engine import (
+    AutomatedTradingEngine,
+    BarRecord,
+    EngineState,
+)
 from forex_diffusion.trading.recording import StoreRecorder
 
-__all__ = ["PaperRun", "resume_paper", "start_paper"]
+__all__ = ["PAUSED_BY_USER", "PaperRun", "resume_paper", "start_paper"]
+
+PAUSED_BY_USER = "paused by the user"
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +77,9 @@ class PaperRun:
         self.candles = CandleRepository(store)
         self.engine = AutomatedTradingEngine(config, run_id=run_id)
         self.last: pd.Timestamp | None = None
+        self.lock = threading.RLock()
+        self.controls: list[dict[str, Any]] = []
+        """The user's pauses and resumes: ``{"after": last bar (ISO) or None, "action"}``."""
 
     def _bars_after(self, ts: pd.Timestamp | None) -> pd.DataFrame:
         frame = self.candles.load(self.symbol, self.timeframe, start=ts)
@@ -86,11 +96,60 @@ class PaperRun:
             )
             self.engine.warm(self.symbol, self.timeframe, history)
 
-    def feed(self, bars: pd.DataFrame, on_bar: Callable[[pd.Timestamp], None] | None) -> int:
-        """Trade ``bars`` in order; returns how many."""
+    def control(self, action: Literal["pause", "resume"]) -> None:
+        """Pause (no new positions; open ones are managed) or resume between two bars, and
+        store it with the run so that a later :func:`resume_paper` replays it."""
+        with self.lock:
+            self._apply(action)
+            after = None if self.last is None else self.last.isoformat()
+            self.controls.append({"after": after, "action": action})
+            runs = RunRepository(self.store)
+            row = runs.get(self.run_id)
+            settings = dict((row or {}).get("config") or {})
+            runs.update(
+                self.run_id,
+                config={**settings, "controls": list(self.controls)},
+                status="paused" if action == "pause" else "running",
+            )
+
+    def _apply(self, action: str) -> None:
+        if action == "pause":
+            if self.engine.state is not EngineState.RUNNING:
+                raise ConfigError(f"run {self.run_id} is {self.engine.state.value}, not running")
+            self.engine.pause(PAUSED_BY_USER)
+        elif action == "resume":
+            self.engine.resume()
+        else:
+            raise ConfigError(f"unknown control {action!r}: pause or resume")
+
+    def replay(self, bars: pd.DataFrame, controls: list[dict[str, Any]]) -> None:
+        """Feed ``bars`` with the stored ``controls`` applied where they were."""
+        index = pd.DatetimeIndex(bars.index)
+        done = 0
+        for item in controls:
+            after = None if item["after"] is None else pd.Timestamp(item["after"])
+            upto = 0 if after is None else int(index.searchsorted(after, side="right"))
+            if upto > done:
+                self.feed(bars.iloc[done:upto], None)
+                done = upto
+            self._apply(item["action"])
+            self.controls.append(dict(item))
+        self.feed(bars.iloc[done:], None)
+
+    def feed(
+        self,
+        bars: pd.DataFrame,
+        on_bar: Callable[[pd.Timestamp], None] | None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Trade ``bars`` in order (up to a set ``stop``); returns how many. Each bar holds
+        :attr:`lock`, so another thread reading the engine sees whole bars."""
         for i, ts in enumerate(pd.DatetimeIndex(bars.index)):
-            self.engine.on_bar(self.symbol, self.timeframe, bars.iloc[i])
-            self.last = ts
+            if stop is not None and stop.is_set():
+                return i
+            with self.lock:
+                self.engine.on_bar(self.symbol, self.timeframe, bars.iloc[i])
+                self.last = ts
             if on_bar is not None:
                 on_bar(self.last)
         return len(bars)
@@ -101,16 +160,21 @@ class PaperRun:
         until_idle: bool,
         poll_seconds: float,
         on_bar: Callable[[pd.Timestamp], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> int:
-        """Trade the stored bars after the last one, then poll for new ones."""
+        """Trade the stored bars after the last one, then poll for new ones, until ``stop``
+        is set (or, with ``until_idle``, no new bar comes)."""
         done = 0
-        while True:
-            new = self.feed(self._bars_after(self.last or self.start), on_bar)
+        while stop is None or not stop.is_set():
+            new = self.feed(self._bars_after(self.last or self.start), on_bar, stop)
             done += new
             if new == 0 and until_idle:
-                return done
-            if new == 0:
+                break
+            if new == 0 and stop is not None:
+                stop.wait(poll_seconds)
+            elif new == 0:
                 time.sleep(poll_seconds)
+        return done
 
 
 def start_paper(
@@ -173,7 +237,7 @@ def resume_paper(store: Store, run_id: str) -> PaperRun:
         check = _ReplayCheck(TradingRepository(store).client_order_ids(run_id))
         run.engine.recorder = check
         bars = run._bars_after(start)
-        run.feed(bars[bars.index <= last], None)
+        run.replay(bars[bars.index <= last], list(settings.get("controls", [])))
         if run.last != last:
             raise StorageError(f"run {run_id}: its last bar {last} is no longer in the store")
         logger.info("run %s: replayed to %s (%d orders checked)", run_id, last, check.seen)

@@ -111,6 +111,8 @@ class PatternEventRepository:
                     "target_price": r.target_price,
                     "failure_price": r.failure_price,
                     "horizon_bars": r.horizon_bars,
+                    "touches": r.touches,
+                    "overlay": r.overlay,
                 }
                 for r in rows
             ]
@@ -127,5 +129,7 @@ class PatternEventRepository:
             "target_price",
             "failure_price",
             "horizon_bars",
+            "touches",
+            "overlay",
         ]
         return pd.DataFrame(records, columns=columns).iloc[::-1].reset_index(drop=True)

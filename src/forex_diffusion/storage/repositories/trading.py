@@ -304,6 +304,28 @@ class TradingRepository:
                 for r in session.scalars(stmt)
             ]
 
+    def positions(self, run_id: str, *, open_only: bool = True) -> list[dict[str, Any]]:
+        """Positions of a run (only the open ones by default), as JSON-ready dicts."""
+        stmt = select(PositionRow).where(PositionRow.run_id == run_id)
+        if open_only:
+            stmt = stmt.where(PositionRow.status == "open")
+        with self.store.session() as session:
+            return [
+                {
+                    "position_key": r.position_key,
+                    "symbol": r.symbol,
+                    "side": r.side,
+                    "units": r.quantity,
+                    "entry_price": r.entry_price,
+                    "entry_time": _iso(r.entry_ts),
+                    "stop_loss": r.stop_loss,
+                    "take_profit": r.take_profit,
+                    "swap": r.swap,
+                    "status": r.status,
+                }
+                for r in session.scalars(stmt.order_by(PositionRow.id))
+            ]
+
     def client_order_ids(self, run_id: str) -> set[str]:
         """Every client order id a run has stored."""
         stmt = select(OrderRow.client_order_id).where(OrderRow.run_id == run_id)
