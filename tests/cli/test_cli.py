@@ -28,17 +28,6 @@ class Result:
     err: str
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FXD_")}
-    base.update(
-        FXD_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite'}",
-        FXD_CONFIG=str(tmp_path / "no-config.toml"),
-        COLUMNS="200",
-    )
-    return base
-
-
 def fxd(env: dict[str, str], *args: str, extra: dict[str, str] | None = None) -> Result:
     proc = subprocess.run(
         [FXD, *args],
@@ -104,6 +93,7 @@ COMMANDS = [
     ["runs", "show"],
     ["backtest"],
     ["walkforward"],
+    ["sweep"],
 ]
 
 

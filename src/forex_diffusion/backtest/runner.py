@@ -12,6 +12,7 @@ otherwise and says why.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,7 +84,8 @@ class BacktestResult:
     """What a backtest produced."""
 
     run_id: str
-    strategy: Strategy
+    strategy: Strategy | None
+    """The strategy as it ended (fitted models included); ``None`` once :meth:`detached`."""
     trades: pd.DataFrame
     equity: pd.Series
     metrics: dict[str, Any]
@@ -93,6 +95,11 @@ class BacktestResult:
     """Why it stopped trading early (the kill-switch, an error), or ``None``."""
     engine: Literal["event", "compiled"]
     """Which loop ran (see the module docstring)."""
+
+    def detached(self) -> BacktestResult:
+        """The result without its strategy object: what a worker process sends back (a
+        strategy may hold what cannot be pickled)."""
+        return dataclasses.replace(self, strategy=None)
 
     @property
     def net_pips(self) -> float:

@@ -13,12 +13,17 @@ into the test window; it is at least the label horizon. The embargo adds a furth
 serial correlation. The test windows tile the bars after the first training window. Each fold
 runs a fresh strategy through the engine: it sees the training window and the gap as history,
 fits on the training window only (``fit_gap``), then trades the test window.
+
+Folds are independent tasks (:class:`FoldTask` -> :func:`run_fold`): ``run_walkforward`` takes
+a ``mapper`` that may run them in other processes or on Ray
+(:func:`forex_diffusion.distributed.pools.map_tasks`); the results come back in fold order and
+are the same whichever runs them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -28,16 +33,18 @@ from forex_diffusion.backtest.runner import BacktestResult, run_backtest
 from forex_diffusion.core.errors import ConfigError, DataError, ForexDiffusionError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Timeframe
-from forex_diffusion.trading.automated_trading_engine import Recorder
+from forex_diffusion.trading.recording import CollectingRecorder
 from forex_diffusion.trading.strategies import make_strategy
 
 __all__ = [
     "Fold",
     "FoldResult",
+    "FoldTask",
     "LeakageError",
     "WalkForward",
     "check_leakage",
     "make_folds",
+    "run_fold",
     "run_walkforward",
 ]
 
@@ -114,13 +121,16 @@ def check_leakage(
 
 @dataclass(frozen=True)
 class FoldResult:
-    """A fold, its backtest, its windows' times and the last bar its model was fitted on."""
+    """A fold, its backtest (without its strategy object), its windows' times, the last bar
+    its model was fitted on, and (when asked) every bar's changes for the store."""
 
     fold: Fold
     result: BacktestResult
     train: tuple[pd.Timestamp, pd.Timestamp]
     test: tuple[pd.Timestamp, pd.Timestamp]
     trained_until: pd.Timestamp | None
+    records: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    """``TradingRepository.record_bars`` input of the fold's run (``record=True``)."""
 
     def summary(self) -> dict[str, Any]:
         """Per-fold figures for tables and JSON."""
@@ -161,6 +171,69 @@ def _chained(results: list[BacktestResult], initial: float) -> pd.Series:
     return pd.concat(parts) if parts else pd.Series(dtype=float)
 
 
+@dataclass(frozen=True)
+class FoldTask:
+    """One fold as a picklable task: its bars from the training start to the test end."""
+
+    fold: Fold
+    bars: pd.DataFrame
+    symbol: str
+    timeframe: str
+    config: TradingConfig
+    horizon: int
+    costs: bool
+    run_id: str
+    record: bool
+
+
+def run_fold(task: FoldTask) -> FoldResult:
+    """Fit and trade one fold (see the module docstring); raises :class:`LeakageError` when
+    its model was fitted on bars that reach its test window."""
+    fold, bars, config = task.fold, task.bars, task.config
+    params = dict(config.strategy_params)
+    if config.strategy == "fused":
+        params.update(fit_bars=fold.train_end - fold.train_start, fit_gap=fold.gap)
+    strategy = make_strategy(config.strategy, params)
+    split = fold.test_start - fold.train_start
+    history, test = bars.iloc[:split], bars.iloc[split:]
+    recorder = CollectingRecorder() if task.record else None
+    result = run_backtest(
+        test,
+        symbol=task.symbol,
+        timeframe=task.timeframe,
+        config=config.model_copy(update={"strategy_params": params}),
+        strategy=strategy,
+        costs=task.costs,
+        run_id=task.run_id,
+        recorder=recorder,
+        warmup=history,
+    )
+    trained = getattr(strategy, "trained_until", None)
+    if trained is not None:
+        check_leakage(
+            trained_until=trained,
+            test_start=test.index[0],
+            horizon=task.horizon,
+            bar=pd.Timedelta(Timeframe.parse(task.timeframe).delta),
+        )
+    train = bars.index[0], bars.index[fold.train_end - fold.train_start - 1]
+    return FoldResult(
+        fold,
+        result.detached(),
+        train,
+        (test.index[0], test.index[-1]),
+        trained,
+        recorder.pending if recorder is not None else [],
+    )
+
+
+Mapper = Callable[[Callable[[FoldTask], FoldResult], Sequence[FoldTask]], list[FoldResult]]
+
+
+def _serial(fn: Callable[[FoldTask], FoldResult], tasks: Sequence[FoldTask]) -> list[FoldResult]:
+    return [fn(t) for t in tasks]
+
+
 def run_walkforward(
     candles: pd.DataFrame,
     *,
@@ -171,40 +244,27 @@ def run_walkforward(
     horizon: int,
     costs: bool = True,
     run_id: str = "wf",
-    recorder: Callable[[Fold, str], Recorder | None] | None = None,
-    on_fold: Callable[[Fold], None] | None = None,
+    record: bool = False,
+    mapper: Mapper | None = None,
 ) -> WalkForward:
-    """Run every fold (see the module docstring); ``recorder(fold, run_id)`` may give each
-    fold's backtest a recorder. Raises :class:`LeakageError` if a fold's model was fitted on
-    bars that reach its test window."""
-    bar = pd.Timedelta(Timeframe.parse(timeframe).delta)
-    out: list[FoldResult] = []
-    for fold in folds:
-        if on_fold is not None:
-            on_fold(fold)
-        params = dict(config.strategy_params)
-        if config.strategy == "fused":
-            params.update(fit_bars=fold.train_end - fold.train_start, fit_gap=fold.gap)
-        strategy = make_strategy(config.strategy, params)
-        history = candles.iloc[fold.train_start : fold.test_start]
-        test = candles.iloc[fold.test_start : fold.test_end]
-        fold_id = f"{run_id}-f{fold.number}"
-        result = run_backtest(
-            test,
+    """Run every fold (see the module docstring) with ``mapper`` (default: one after the
+    other in this process); ``record`` keeps every bar's changes for the store. Fold ``k``'s
+    run id is ``{run_id}-f{k}``."""
+    tasks = [
+        FoldTask(
+            fold=fold,
+            bars=candles.iloc[fold.train_start : fold.test_end],
             symbol=symbol,
             timeframe=timeframe,
-            config=config.model_copy(update={"strategy_params": params}),
-            strategy=strategy,
+            config=config,
+            horizon=horizon,
             costs=costs,
-            run_id=fold_id,
-            recorder=recorder(fold, fold_id) if recorder else None,
-            warmup=history,
+            run_id=f"{run_id}-f{fold.number}",
+            record=record,
         )
-        trained = getattr(strategy, "trained_until", None)
-        if trained is not None:
-            check_leakage(trained_until=trained, test_start=test.index[0], horizon=horizon, bar=bar)
-        train = candles.index[fold.train_start], candles.index[fold.train_end - 1]
-        out.append(FoldResult(fold, result, train, (test.index[0], test.index[-1]), trained))
+        for fold in folds
+    ]
+    out = (mapper or _serial)(run_fold, tasks)
     initial = config.broker.initial_balance
     trades = pd.concat([f.result.trades for f in out], ignore_index=True)
     equity = _chained([f.result for f in out], initial)

@@ -23,6 +23,7 @@ from forex_diffusion.cli import (
     runs,
     serve,
     signals,
+    sweep,
 )
 from forex_diffusion.cli.context import err_console, state
 from forex_diffusion.cli.errors import report_error
@@ -50,6 +51,7 @@ app.command("forecast")(forecast.forecast)
 app.command("evaluate")(forecast.evaluate)
 app.command("backtest")(backtest.backtest)
 app.command("walkforward")(backtest.walkforward)
+app.command("sweep")(sweep.sweep)
 app.command("serve")(serve.serve)
 
 

@@ -20,8 +20,45 @@ if TYPE_CHECKING:
 
     from forex_diffusion.backtest.runner import BacktestResult
     from forex_diffusion.core.trading_config import TradingConfig
+    from forex_diffusion.distributed.pools import Engine
 
-__all__ = ["backtest", "stored_walkforward", "walkforward"]
+__all__ = [
+    "EngineOption",
+    "RayAddressOption",
+    "Where",
+    "WorkersOption",
+    "backtest",
+    "stored_walkforward",
+    "time_option",
+    "walkforward",
+]
+
+
+class Where(StrEnum):
+    """Where independent tasks (folds, parameter sets, symbols) run."""
+
+    LOCAL = "local"
+    RAY = "ray"
+    SERIAL = "serial"
+
+
+EngineOption = Annotated[
+    Where,
+    typer.Option(
+        "--engine", help="Where the tasks run: local process pool, Ray, or serial in this process."
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Processes (local) or CPUs of a local Ray (default: all CPUs)."),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="An existing Ray cluster, e.g. ray://head:10001 or auto (with --engine ray).",
+    ),
+]
 
 
 class Costs(StrEnum):
@@ -31,7 +68,8 @@ class Costs(StrEnum):
     NONE = "none"
 
 
-def _time(text: str | None, option: str) -> pd.Timestamp | None:
+def time_option(text: str | None, option: str) -> pd.Timestamp | None:
+    """A ``--from``/``--to`` value as a UTC timestamp (naive means UTC)."""
     import pandas as pd
 
     if not text:
@@ -79,7 +117,7 @@ def _report(
     marks = pattern_marks(signals) if not signals.empty else scanned_marks(traded.iloc[-3000:])
     return write_report(
         path,
-        title=f"{result.strategy.name} on {sym} {tf.value}: backtest {result.run_id}",
+        title=f"{strategy.name if strategy else '-'} on {sym} {tf.value}: backtest {result.run_id}",
         symbol=sym.name,
         timeframe_delta=pd.Timedelta(tf.delta),
         candles=traded,
@@ -138,7 +176,7 @@ def backtest(
     sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
     base = (load_config(config_file) if config_file else state.config).trading
     cfg = with_strategy(base, strategy, param)
-    start, end = _time(from_, "--from"), _time(to, "--to")
+    start, end = time_option(from_, "--from"), time_option(to, "--to")
     store = state.store()
     candles = CandleRepository(store).load(sym, tf, end=end)
     if candles.empty:
@@ -225,15 +263,20 @@ def stored_walkforward(
     horizon: int,
     costs: bool,
     settings: dict[str, Any],
+    engine: Engine = "serial",
+    workers: int | None = None,
+    ray_address: str | None = None,
 ) -> tuple[str, Any, dict[str, Any]]:
-    """Run a walk-forward study with every fold stored as a backtest run (under one
-    ``walkforward`` run), with a progress bar; returns the run id, the study and its summary."""
+    """Run a walk-forward study on ``engine`` with a progress bar, then store it: one
+    ``walkforward`` run and every fold as a ``backtest`` run with all its bars. Returns the run
+    id, the study and its summary."""
     import uuid
+    from functools import partial
 
     from forex_diffusion.backtest.walkforward import run_walkforward
     from forex_diffusion.core.config import config_hash
-    from forex_diffusion.storage import RunRepository
-    from forex_diffusion.trading.recording import BufferedRecorder
+    from forex_diffusion.distributed.pools import map_tasks
+    from forex_diffusion.storage import RunRepository, TradingRepository
 
     store = state.store()
     rid = f"wf-{uuid.uuid4().hex[:8]}"
@@ -251,25 +294,16 @@ def stored_walkforward(
         )
 
     create("walkforward", rid)
-    recorders: list[BufferedRecorder] = []
-
-    def recorder(fold: Any, fold_id: str) -> BufferedRecorder:
-        create("backtest", fold_id)
-        recorders.append(BufferedRecorder(store, fold_id))
-        return recorders[-1]
-
     try:
         with make_progress() as progress:
-            task = progress.add_task("walk-forward folds", total=len(plan))
-
-            def on_fold(fold: Any) -> None:
-                progress.update(
-                    task, completed=fold.number - 1, description=f"fold {fold.number}/{len(plan)}"
-                )
-                for r in recorders:
-                    if r.pending:
-                        r.flush()
-
+            task = progress.add_task(f"walk-forward folds ({engine})", total=len(plan))
+            mapper = partial(
+                map_tasks,
+                engine=engine,
+                workers=workers,
+                ray_address=ray_address,
+                on_done=lambda _i: progress.advance(task),
+            )
             study = run_walkforward(
                 candles,
                 symbol=sym.name,
@@ -279,20 +313,19 @@ def stored_walkforward(
                 horizon=horizon,
                 costs=costs,
                 run_id=rid,
-                recorder=recorder,
-                on_fold=on_fold,
+                record=True,
+                mapper=mapper,
             )
-            progress.update(task, completed=len(plan))
-        for r in recorders:
-            if r.pending:
-                r.flush()
+        for f in study.folds:
+            create("backtest", f.result.run_id)
+            TradingRepository(store).record_bars(f.result.run_id, f.records)
+            runs.finish(f.result.run_id, metrics=f.result.summary())
     except Exception as exc:
         runs.finish(rid, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise
-    for f in study.folds:
-        runs.finish(f.result.run_id, metrics=f.result.summary())
     result: dict[str, Any] = {
         "run_id": rid,
+        "engine": engine,
         "folds": [f.summary() for f in study.folds],
         "trade_count": len(study.trades),
         "net_pips": float(study.trades["pnl_pips"].sum()) if len(study.trades) else 0.0,
@@ -325,6 +358,9 @@ def walkforward(
         bool, typer.Option("--anchored", help="Train from the first bar (default: rolling).")
     ] = False,
     costs: Annotated[Costs, typer.Option(help="'none' turns all costs off.")] = Costs.DEFAULT,
+    engine: EngineOption = Where.LOCAL,
+    workers: WorkersOption = None,
+    ray_address: RayAddressOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Walk-forward study: folds in time order, the model refitted on each fold's training
@@ -370,6 +406,9 @@ def walkforward(
         horizon=horizon,
         costs=costs is Costs.DEFAULT,
         settings=settings,
+        engine=engine.value,
+        workers=workers,
+        ray_address=ray_address,
     )
     if as_json:
         console.print_json(json.dumps(result, default=str))

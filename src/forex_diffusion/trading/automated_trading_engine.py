@@ -396,7 +396,8 @@ class AutomatedTradingEngine:
     # -- closing -----------------------------------------------------------------------------
     def emergency_close_all(self, *, reason: str = "emergency") -> None:
         """Close every position now at the last prices and cancel pending orders."""
-        logger.warning("engine %s: closing everything (%s)", self.run_id, reason)
+        level = logging.INFO if reason == "end_of_data" else logging.WARNING
+        logger.log(level, "engine %s: closing everything (%s)", self.run_id, reason)
         self._call(lambda: self.broker.close_all(reason=reason))
 
     def finish(self, *, reason: str = "end_of_data") -> BarRecord | None:

@@ -3,7 +3,8 @@
 :class:`StoreRecorder` writes each bar in its own transaction (paper trading: after a crash the
 store holds every bar up to the run's last one). :class:`BufferedRecorder` keeps the bars and
 writes them all in one transaction on :meth:`~BufferedRecorder.flush` (a backtest is stored
-whole or not at all, and much faster).
+whole or not at all, and much faster). :class:`CollectingRecorder` only keeps them (a backtest
+in another process, whose parent writes them).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from forex_diffusion.storage import Store, TradingRepository
 from forex_diffusion.trading.automated_trading_engine import BarRecord, EngineState
 
-__all__ = ["BufferedRecorder", "StoreRecorder", "bar_changes"]
+__all__ = ["BufferedRecorder", "CollectingRecorder", "StoreRecorder", "bar_changes"]
 
 _STATUS = {
     EngineState.RUNNING: "running",
@@ -52,16 +53,24 @@ class StoreRecorder:
         self.repo.record_bar(record.run_id, **bar_changes(record))
 
 
-class BufferedRecorder:
-    """Keeps every record; :meth:`flush` writes them in one transaction."""
+class CollectingRecorder:
+    """Keeps every record's changes (:func:`bar_changes`) in :attr:`pending`: a worker process
+    sends them back, and the process that owns the store writes them."""
 
-    def __init__(self, store: Store, run_id: str) -> None:
-        self.repo = TradingRepository(store)
-        self.run_id = run_id
+    def __init__(self) -> None:
         self.pending: list[dict[str, Any]] = []
 
     def record(self, record: BarRecord) -> None:
         self.pending.append(bar_changes(record))
+
+
+class BufferedRecorder(CollectingRecorder):
+    """Keeps every record; :meth:`flush` writes them in one transaction."""
+
+    def __init__(self, store: Store, run_id: str) -> None:
+        super().__init__()
+        self.repo = TradingRepository(store)
+        self.run_id = run_id
 
     def flush(self) -> int:
         """Write what was recorded; returns the number of bars."""

@@ -149,9 +149,9 @@ class Strategy(ABC):
             except ValidationError as exc:
                 err = exc.errors()[0]
                 key = ".".join(str(p) for p in err["loc"])
-                raise ConfigError(
-                    f"strategy {self.name}: parameter {key!r}: {err['msg']}"
-                ) from None
+                where = f"parameter {key!r}" if key else "parameters"
+                message = str(err["msg"]).removeprefix("Value error, ")
+                raise ConfigError(f"strategy {self.name}: {where}: {message}") from None
 
     @property
     def warmup(self) -> int:
