@@ -1,0 +1,36 @@
+"""The README's debug snippets run as written (each block in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def _snippets() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Debug snippets", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+def test_the_readme_has_debug_snippets() -> None:
+    assert len(_snippets()) >= 5
+
+
+@pytest.mark.parametrize("code", _snippets(), ids=lambda c: c.splitlines()[0].lstrip("# ")[:40])
+def test_debug_snippet_runs(code: str, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip()  # every snippet prints what it shows
