@@ -86,6 +86,10 @@ def test_indicators_forecast_and_signals(api: str) -> None:
     assert code == 422 and "5" in json.dumps(err)
     code, err = call(f"{api}/forecast", "POST", {**request, "model": "diffusion"})
     assert code == 409 and "fxd train" in json.dumps(err)
+    auto_request = {**request, "model": "auto", "horizons": [1, 24]}
+    code, auto = call(f"{api}/forecast", "POST", auto_request)
+    assert code == 200 and auto["model"] == "random_walk"  # no diffusion model registered
+    assert auto["quantiles"] == result["quantiles"]  # the same seed, the same model
     code, err = call(f"{api}/forecast", "POST", {**request, "samples": 3})
     assert code == 422 and "samples" in json.dumps(err)
     assert call(f"{api}/signals/EURUSD/H1") == (200, [])

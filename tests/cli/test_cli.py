@@ -258,10 +258,23 @@ def test_serve_answers_over_http_and_never_logs_the_token(env: dict[str, str]) -
         )
         with urllib.request.urlopen(request, timeout=5) as r:
             assert json.loads(r.read())["inserted"] == 1
+        with urllib.request.urlopen(f"{base}/dashboard", timeout=5) as r:
+            page = r.read().decode()
+        assert "/dashboard/plotly.min.js" in page and "https://" not in page  # no CDN
+        with urllib.request.urlopen(f"{base}/dashboard/plotly.min.js", timeout=10) as r:
+            assert len(r.read()) > 1_000_000
+        start = urllib.request.Request(
+            f"{base}/paper",
+            data=json.dumps({"symbol": "EURUSD", "timeframe": "H1", "run_id": "srv"}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(start, timeout=30) as r:
+            assert r.status == 201 and json.loads(r.read())["trading"] is True
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=20)
-    assert "serving on" in output and token not in output
+    assert "serving on" in output and "/dashboard" in output and token not in output
 
 
 def test_demo_quick_runs_the_whole_job(env: dict[str, str], tmp_path: Path) -> None:

@@ -32,8 +32,9 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the API (OpenAPI docs at /docs). Mutating endpoints need the bearer token of
-    [api] token (FXD_API__TOKEN)."""
+    """Serve the API and the dashboard (OpenAPI docs at /docs, dashboard at /dashboard).
+    Mutating endpoints (appending bars, engine control) need the bearer token of the config
+    key api.token (FXD_API__TOKEN)."""
     import os
 
     import uvicorn
@@ -47,13 +48,19 @@ def serve(
         )
     store = state.store()  # checks the database and its schema before listening
     if api.token is None:
-        console.print("no [api] token: the mutating endpoints answer 503 until one is set")
+        console.print(
+            "no API token (config api.token, FXD_API__TOKEN): the mutating endpoints answer 503 "
+            "until one is set"
+        )
     # the app is built by its factory from the same config (the api layer is not imported here)
     if state.config_path is not None:
         os.environ["FXD_CONFIG"] = str(state.config_path)
     os.environ["FXD_DATABASE_URL"] = store.url.render_as_string(hide_password=False)
     store.dispose()
-    console.print(f"serving on http://{bind}:{bind_port} (docs: /docs)")
+    console.print(
+        f"serving on http://{bind}:{bind_port} (dashboard: /dashboard, docs: /docs)",
+        soft_wrap=True,
+    )
     uvicorn.run(
         "forex_diffusion.api.app:from_config",
         factory=True,
