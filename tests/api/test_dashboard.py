@@ -19,6 +19,7 @@ from forex_diffusion.backtest.runner import run_backtest
 from forex_diffusion.core.events import FusedSignal
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.data import load_sample
+from forex_diffusion.intelligence.signal_quality_scorer import DIMENSIONS
 from forex_diffusion.patterns import PatternRegistry
 from forex_diffusion.storage import (
     CandleRepository,
@@ -32,14 +33,6 @@ from tests.api.http import call, serving, wait_for
 
 TOKEN = "dashboard-token"
 STORED = 1500
-DIMENSIONS = (
-    "pattern_strength",
-    "mtf_agreement",
-    "regime_confidence",
-    "volume_confirmation",
-    "sentiment_alignment",
-    "correlation_safety",
-)
 ARTIFACTS = Path(
     os.environ.get("FXD_TEST_ARTIFACTS", Path(__file__).parents[2] / ".work/artifacts")
 )
