@@ -4,6 +4,7 @@ stdlib HTTP client."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -11,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -65,3 +67,12 @@ def wait_for(check: Callable[[], Any], *, timeout: float = 30.0, what: str = "co
             return value
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
+
+
+def artifacts_dir() -> Path:
+    """Where tests leave files for people to look at (screenshots, figures):
+    ``FXD_TEST_ARTIFACTS``, default ``.work/artifacts`` in the work tree."""
+    default = Path(__file__).parents[2] / ".work" / "artifacts"
+    path = Path(os.environ.get("FXD_TEST_ARTIFACTS", default))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

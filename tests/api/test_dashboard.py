@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,13 +28,10 @@ from forex_diffusion.storage import (
     Store,
 )
 from forex_diffusion.trading.recording import BufferedRecorder
-from tests.api.http import call, serving, wait_for
+from tests.api.http import artifacts_dir, call, serving, wait_for
 
 TOKEN = "dashboard-token"
 STORED = 1500
-ARTIFACTS = Path(
-    os.environ.get("FXD_TEST_ARTIFACTS", Path(__file__).parents[2] / ".work/artifacts")
-)
 
 
 def _browser_paths() -> tuple[str, str]:
@@ -177,8 +173,7 @@ def test_the_dashboard_shows_the_store(
     metrics = {r[0]: r[1] for r in _rows(browser, "metrics")}
     assert metrics["trades"] == str(facts["trades"]) and metrics["kind"] == "backtest"
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "dashboard.png"
+    shot = artifacts_dir() / "dashboard.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
 
 
@@ -234,4 +229,4 @@ def test_the_dashboard_follows_a_paper_run(
     )
     assert equity
     assert _errors(browser) == []
-    browser.save_screenshot(str(ARTIFACTS / "dashboard-paper.png"))
+    browser.save_screenshot(str(artifacts_dir() / "dashboard-paper.png"))
