@@ -69,9 +69,17 @@ def show(
         or (equity["balance"].iloc[0] if len(equity) else 0.0)
         or 1.0
     )
+    stored = run["metrics"] or {}
+    # recomputed from the stored bars; a run stored without its bars (a sweep's backtests)
+    # shows the figures it was stored with
+    figures = (
+        performance(equity["equity"], trades, initial=initial)
+        if len(equity)
+        else dict(stored.get("metrics") or {})
+    )
     metrics: dict[str, Any] = {
-        **(run["metrics"] or {}),
-        **performance(equity["equity"], trades, initial=initial),
+        **stored,
+        **figures,
         "trades_by_source": {str(k): int(v) for k, v in trades["source"].value_counts().items()},
         "exit_reasons": {str(k): int(v) for k, v in trades["exit_reason"].value_counts().items()},
     }
