@@ -1,5 +1,6 @@
 # make demo  - set up .venv (pinned dependencies, CPU torch) and run the demo on the bundled sample
 # make test  - set up .venv, then lint, type checks, import contracts and the whole test suite
+# make bench - every benchmark, compared by ratio with bench/baseline.json (bench-quick: CI's)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 PY_DIRS := $(wildcard src tests bench scripts/*.py)
 
-.PHONY: install demo test lint typecheck imports unit bench clean
+.PHONY: install demo test lint typecheck imports unit bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +36,23 @@ unit: install
 
 test: lint typecheck imports unit
 
+BENCHES := indicators patterns patterns_quality forecast inference backtest
+QUICK := bench/results/quick
+
 bench: install
-	@if ls bench/*.py >/dev/null 2>&1; then \
-	  for b in bench/*.py; do $(BIN)/python $$b || exit 1; done; \
-	else echo "no benchmarks yet"; fi
+	for b in $(BENCHES); do $(BIN)/python bench/$$b.py || exit 1; done
+	$(BIN)/python bench/compare.py --profile full
+
+# the short version CI runs: smaller inputs, its own baseline (bench/baseline.json, "quick")
+bench-quick: install
+	mkdir -p $(QUICK)
+	$(BIN)/python bench/indicators.py --bars 200000 --stream-bars 2000 --json $(QUICK)/indicators.json
+	$(BIN)/python bench/patterns.py --bars 200000 --swing-sizes 10000,30000 --feed-bars 2000 --json $(QUICK)/patterns.json
+	$(BIN)/python bench/patterns_quality.py --trials 3 --walk-bars 10000 --json $(QUICK)/patterns_quality.json
+	$(BIN)/python bench/backtest.py --bars 200000 --event-bars 10000 --skip-pipeline --json $(QUICK)/backtest.json
+	$(BIN)/python bench/inference.py --cycles 50 --json $(QUICK)/inference.json
+	$(BIN)/python bench/forecast.py --origins 1500 --json $(QUICK)/forecast.json
+	$(BIN)/python bench/compare.py --profile quick --results $(QUICK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .work
