@@ -1,8 +1,8 @@
 """Fault injection on paper runs: a crash in the middle of a bar's transaction at random bars
-(20 seeds), broker errors and timeouts at random calls, and the SQLite store locked by another
-process mid-run. The engine recovers or pauses with a reason; afterwards the store is
-consistent (``consistency.check_store``) and a recovered run made exactly the trades of a run
-without faults."""
+(20 seeds), broker errors and timeouts at random calls, the SQLite store locked by another
+process mid-run, and a forecaster that hangs. The engine recovers or pauses with a reason;
+afterwards the store is consistent (``consistency.check_store``) and a recovered run made
+exactly the trades of a run without faults."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ from forex_diffusion.data import load_sample
 from forex_diffusion.storage import CandleRepository, RunRepository, Store, TradingRepository
 from forex_diffusion.trading.automated_trading_engine import EngineState
 from forex_diffusion.trading.paper import resume_paper, start_paper
+from forex_diffusion.trading.strategies import STRATEGIES
+from forex_diffusion.trading.strategies.fusion import FusionStrategy
+from tests.inference.fakes import Sleeper
 from tests.integration.consistency import check_store
 
 BARS = 700
@@ -181,3 +184,44 @@ def test_a_locked_sqlite_store_delays_the_run_and_loses_nothing(
     assert waited and time.monotonic() - waited[0] >= 1.5  # the next bar waited for the lock
     pd.testing.assert_frame_equal(_trades(sqlite, "locked"), reference, check_exact=True)
     assert check_store(sqlite, "locked") == check_store(sqlite, "free")
+
+
+class HungForecaster(FusionStrategy):
+    """The fused strategy with a forecaster that never answers."""
+
+    name = "fused_hung"
+
+    def _fit(self, symbol: str, timeframe: str, candles: pd.DataFrame) -> Any:
+        series = super()._fit(symbol, timeframe, candles)
+        series.predictor = Sleeper()
+        return series
+
+
+def test_a_hung_forecaster_is_cut_and_the_run_trades_on(tmp_path: Path) -> None:
+    STRATEGIES.add("fused_hung", HungForecaster, replace=True)
+    sqlite = Store(f"sqlite:///{tmp_path / 'hung.sqlite'}")
+    sqlite.ensure_schema()
+    bars = 915  # 900 to fit on, then 15 decisions
+    CandleRepository(sqlite).upsert("EURUSD", "H1", load_sample().iloc[:bars])
+    config = CONFIG.model_copy(
+        update={
+            "strategy": "fused_hung",
+            "strategy_params": {"forecaster": "none", "fit_bars": 900, "forecast_timeout_s": 0.5},
+        }
+    )
+    run = start_paper(sqlite, run_id="hung", symbol="EURUSD", timeframe="H1", config=config)
+    began = time.monotonic()
+    run.loop(until_idle=True, poll_seconds=0.0)
+    strategy = run.engine.strategy
+    assert isinstance(strategy, HungForecaster)
+    decided = bars - strategy.warmup + 1  # the bars the strategy decided on
+    assert decided == 15
+    assert run.last == sqlite_last(sqlite)  # every bar processed
+    assert run.engine.state is EngineState.RUNNING and run.engine.reason is None
+    assert len(strategy.forecast_failures) == decided
+    assert all("forecast timeout" in f for f in strategy.forecast_failures)
+    assert time.monotonic() - began < decided * 5  # cut each time, not waited out
+    run.engine.stop()  # the strategy's forecast worker goes with the engine
+    assert strategy._inference is None
+    check_store(sqlite, "hung")
+    sqlite.dispose()

@@ -184,8 +184,10 @@ class AutomatedTradingEngine:
         self.state, self.reason = EngineState.RUNNING, None
 
     def stop(self) -> None:
-        """Stop: no more bars are accepted until :meth:`start`."""
+        """Stop: no more bars are accepted until :meth:`start`; the strategy releases what it
+        holds outside this process (a forecast worker)."""
         self.state = EngineState.STOPPED
+        self.strategy.close()
 
     def pause(self, reason: str) -> None:
         """Keep managing open positions, open no new ones."""

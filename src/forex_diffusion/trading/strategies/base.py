@@ -161,6 +161,10 @@ class Strategy(ABC):
     def start(self, symbol: str, timeframe: str) -> None:  # noqa: B027 (optional hook)
         """Called once per series before its first bar (fit models here, causally)."""
 
+    def close(self) -> None:  # noqa: B027 (optional hook)
+        """Release what the strategy holds outside this process (the engine calls it when it
+        stops)."""
+
     @abstractmethod
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         """The intents of this closed bar (empty: nothing to do)."""

@@ -15,6 +15,7 @@ most until the signal expires. Forecasts are seeded from the bar time, so a repl
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -26,6 +27,7 @@ from forex_diffusion.core.events import Forecast, PatternEvent
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.forecast.base import Predictor
 from forex_diffusion.forecast.baselines import BootstrapEstimator
+from forex_diffusion.inference.parallel_inference import ParallelInferenceEngine
 from forex_diffusion.intelligence.market_context import ContextBuilder
 from forex_diffusion.intelligence.regime import RegimeDetector
 from forex_diffusion.intelligence.signal_quality_scorer import SignalQualityScorer
@@ -43,6 +45,8 @@ from forex_diffusion.trading.strategies.base import (
 )
 
 __all__ = ["FusionStrategy"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -76,6 +80,12 @@ class FusionStrategy(Strategy):
         fit_gap: int = Field(
             default=0, ge=0, description="bars before the first decision left out of the fit"
         )
+        forecast_timeout_s: float = Field(
+            default=0.0,
+            ge=0,
+            description="cut a bar's forecast after this many seconds (0: no limit); the bar "
+            "then trades on patterns alone",
+        )
 
     params: Params
 
@@ -85,6 +95,9 @@ class FusionStrategy(Strategy):
         self._registry = PatternRegistry()
         self.trained_until: pd.Timestamp | None = None
         """The last bar any model of this strategy was fitted on (for leakage checks)."""
+        self.forecast_failures: list[str] = []
+        """Why a bar had no forecast (a timeout, a crash), one entry per such bar."""
+        self._inference: ParallelInferenceEngine | None = None
 
     @property
     def warmup(self) -> int:
@@ -158,6 +171,33 @@ class FusionStrategy(Strategy):
             candles, list(origins), num_samples=self.params.samples, seed=self.params.seed
         )
 
+    def _bounded_forecast(
+        self, predictor: Predictor, window: pd.DataFrame, seed: int
+    ) -> list[Forecast]:
+        """The forecast from the window's last bar in a worker process, cut at
+        ``forecast_timeout_s`` (the worker is then replaced): none when it fails."""
+        timeout = self.params.forecast_timeout_s
+        if self._inference is None:
+            self._inference = ParallelInferenceEngine(
+                max_workers=1, per_model_timeout_s=timeout, global_timeout_s=2 * timeout
+            )
+        result = self._inference.run(
+            [predictor], window, num_samples=self.params.samples, seed=seed
+        )
+        if result.forecast is None:
+            status = result.statuses[0]
+            reason = f"{window.index[-1]}: forecast {status.status} ({status.reason or '-'})"
+            logger.warning("fused strategy: %s; trading on patterns alone", reason)
+            self.forecast_failures.append(reason)
+            return []
+        return [result.forecast]
+
+    def close(self) -> None:
+        """Stop the forecast worker process, if one was started."""
+        if self._inference is not None:
+            self._inference.close()
+            self._inference = None
+
     def on_bar(self, view: BarView) -> Sequence[Intent]:
         key = (view.symbol, view.timeframe)
         series = self._series.get(key)
@@ -170,12 +210,15 @@ class FusionStrategy(Strategy):
         window = view.candles.iloc[-self.params.window :]
         last = len(window) - 1
         now = self._patterns(series, view.candles, window)
-        forecasts = []
+        forecasts: list[Forecast] = []
         if series.predictor is not None:
             seed = self.params.seed + int(window.index[-1].value // 10**9) % 2**31
-            forecasts = series.predictor.predict_batch(
-                window, [last], num_samples=self.params.samples, seed=seed
-            )
+            if self.params.forecast_timeout_s > 0:
+                forecasts = self._bounded_forecast(series.predictor, window, seed)
+            else:
+                forecasts = series.predictor.predict_batch(
+                    window, [last], num_samples=self.params.samples, seed=seed
+                )
         side = {"long": 1, "short": -1}.get(view.side or "", 0)
         context = series.builder.latest(window, open_positions={view.symbol: side} if side else {})
         signals = series.fusion.fuse_signals(context, patterns=now, forecasts=forecasts)
