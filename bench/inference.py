@@ -13,8 +13,10 @@ Usage: ``python bench/inference.py [--cycles 1000] [--json PATH]``.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -45,6 +47,7 @@ def main() -> None:
     candles = load_sample("EURUSD", "H1")
     context = candles.iloc[-600:]
     folder = Path(tempfile.mkdtemp(prefix="fxd-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     paths = []
     for seed in range(5):
         config = DiffusionConfig(epochs=2, seed=seed)
