@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,26 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
+@contextmanager
+def private_postgres(prefix: str = "fxd-test-pg.") -> Iterator[tuple[str, str]]:
+    """A private PostgreSQL server on 127.0.0.1 (``scripts/pg-test-server``): its URL and its
+    folder (``folder/data`` for ``pg_ctl``), stopped and removed afterwards. Skips, or fails in
+    CI, when no server can be started."""
+    if not any(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        _unavailable("set FXD_TEST_POSTGRES_URL or install the PostgreSQL server binaries")
+    folder = tempfile.mkdtemp(prefix=prefix)
+    started = subprocess.run(
+        [str(PG_SCRIPT), "start", folder], capture_output=True, text=True, check=False
+    )
+    if started.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        _unavailable(f"could not start a private server: {started.stderr.strip()[-300:]}")
+    try:
+        yield started.stdout.strip().split("=", 1)[1], folder
+    finally:
+        subprocess.run([str(PG_SCRIPT), "stop", folder], capture_output=True, check=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of a real PostgreSQL server (the one CI started, or a private one)."""
@@ -44,20 +65,8 @@ def postgres_url() -> Iterator[str]:
     if url:
         yield url
         return
-    if not any(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
-        _unavailable("set FXD_TEST_POSTGRES_URL or install the PostgreSQL server binaries")
-    folder = tempfile.mkdtemp(prefix="fxd-test-pg.")
-    started = subprocess.run(
-        [str(PG_SCRIPT), "start", folder], capture_output=True, text=True, check=False
-    )
-    if started.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        _unavailable(f"could not start a private server: {started.stderr.strip()[-300:]}")
-    url = started.stdout.strip().split("=", 1)[1]
-    try:
-        yield url
-    finally:
-        subprocess.run([str(PG_SCRIPT), "stop", folder], capture_output=True, check=False)
+    with private_postgres() as (private, _folder):
+        yield private
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ without the outage."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from forex_diffusion.core.errors import StorageError
 from forex_diffusion.data import load_sample
 from forex_diffusion.storage import CandleRepository, Store
 from forex_diffusion.trading.paper import resume_paper
-from tests.conftest import PG_SCRIPT, _unavailable
+from tests.conftest import private_postgres
 from tests.integration.consistency import check_store
 from tests.integration.test_faults import BARS, _run, _trades
 
@@ -42,19 +40,8 @@ def _pg_ctl(folder: str, *args: str) -> None:
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[tuple[str, str]]:
     """A private server (URL, folder) that this module may stop and start."""
-    if not any(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
-        _unavailable("the PostgreSQL server binaries are not installed")
-    folder = tempfile.mkdtemp(prefix="fxd-pg-faults.")
-    started = subprocess.run(
-        [str(PG_SCRIPT), "start", folder], capture_output=True, text=True, check=False
-    )
-    if started.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        _unavailable(f"could not start a private server: {started.stderr.strip()[-300:]}")
-    try:
-        yield started.stdout.strip().split("=", 1)[1], folder
-    finally:
-        subprocess.run([str(PG_SCRIPT), "stop", folder], capture_output=True, check=False)
+    with private_postgres("fxd-pg-faults.") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
