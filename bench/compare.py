@@ -90,27 +90,20 @@ METRICS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Getter, str]]]] = 
 }
 
 
-def current(results: Path) -> dict[str, float]:
-    """Every compared figure of the results in ``results`` (missing files are skipped)."""
-    out: dict[str, float] = {}
+def current(results: Path) -> tuple[dict[str, float], dict[str, str]]:
+    """Every compared figure of the results in ``results`` (missing files are skipped), and
+    which way is better for each."""
+    values: dict[str, float] = {}
+    better: dict[str, str] = {}
     for bench, metrics in METRICS.items():
         path = results / f"{bench}.json"
         if not path.is_file():
             continue
         data = json.loads(path.read_text())
-        for label, get, _better in metrics(data):
-            out[f"{bench}: {label}"] = round(get(data), 6)
-    return out
-
-
-def directions(results: Path) -> dict[str, str]:
-    out = {}
-    for bench, metrics in METRICS.items():
-        path = results / f"{bench}.json"
-        if path.is_file():
-            for label, _get, better in metrics(json.loads(path.read_text())):
-                out[f"{bench}: {label}"] = better
-    return out
+        for label, get, way in metrics(data):
+            values[f"{bench}: {label}"] = round(get(data), 6)
+            better[f"{bench}: {label}"] = way
+    return values, better
 
 
 def main() -> int:
@@ -122,7 +115,7 @@ def main() -> int:
     parser.add_argument("--update", action="store_true", help="store these results as baseline")
     args = parser.parse_args()
 
-    now, better = current(args.results), directions(args.results)
+    now, better = current(args.results)
     stored = json.loads(args.baseline.read_text()) if args.baseline.is_file() else {}
     if args.update:
         stored[args.profile] = now

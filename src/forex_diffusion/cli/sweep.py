@@ -141,7 +141,6 @@ def sweep(
         f"{len(rows)} backtests, best {metric} first"
     )
     columns = [c for c in table.columns if c != metric] + [metric]
-    columns = list(dict.fromkeys(columns))
     for col in columns:
         shown.add_column(col.removeprefix("param."), justify="left" if col == "run_id" else "right")
     for row in rows[:top]:

@@ -97,10 +97,13 @@ class PaperSupervisor:
 
     def resume(self, run_id: str) -> dict[str, Any]:
         """Trade again: a paused run resumes; a stopped or crashed one is rebuilt from the
-        store (its bars replayed and checked) and continues in a new thread."""
+        store (its bars replayed and checked) and continues in a new thread. ``KeyError`` when
+        the store has no such run."""
         with self._lock:
             worker = self._workers.get(run_id)
             if worker is None or not worker.alive:
+                if RunRepository(self.store).get(run_id) is None:
+                    raise KeyError(run_id)
                 run = resume_paper(self.store, run_id)
                 if run.engine.reason == PAUSED_BY_USER:
                     run.control("resume")
