@@ -51,7 +51,7 @@ bench-quick: install
 	$(BIN)/python bench/patterns_quality.py --trials 3 --walk-bars 10000 --json $(QUICK)/patterns_quality.json
 	$(BIN)/python bench/backtest.py --bars 200000 --event-bars 10000 --skip-pipeline --json $(QUICK)/backtest.json
 	$(BIN)/python bench/inference.py --cycles 50 --json $(QUICK)/inference.json
-	$(BIN)/python bench/forecast.py --origins 1500 --json $(QUICK)/forecast.json
+	$(BIN)/python bench/forecast.py --origins 800 --batch-repeats 3 --json $(QUICK)/forecast.json
 	$(BIN)/python bench/compare.py --profile quick --results $(QUICK)
 
 clean:
