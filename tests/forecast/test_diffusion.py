@@ -13,6 +13,8 @@ from forex_diffusion.forecast.diffusion import (
     DiffusionEstimator,
     DiffusionPredictor,
 )
+from forex_diffusion.forecast.diffusion.estimator import centre_paths
+from forex_diffusion.forecast.diffusion.windows import bar_features, hourly_profile
 from forex_diffusion.forecast.metrics import coverage
 from tests.forecast.test_baselines import gaussian_walk
 
@@ -105,6 +107,60 @@ def test_intervals_reach_nominal_coverage_on_known_volatility() -> None:
         lo = [f.quantile(0.1, h) for f in forecasts]
         hi = [f.quantile(0.9, h) for f in forecasts]
         assert 0.68 <= coverage(y, lo, hi) <= 0.92, h
+
+
+def seasonal_walk(n: int, *, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """A Gaussian walk whose step size depends on the hour: 0.4x at night, 1.6x midday."""
+    hours = np.arange(24)
+    size = np.where((hours >= 8) & (hours < 17), 1.6, np.where(hours < 6, 0.4, 1.0))
+    walk = gaussian_walk(n, vol=1e-3, seed=seed)
+    steps = np.diff(np.log(walk["close"].to_numpy()), prepend=np.log(1.1))
+    close = 1.1 * np.exp(np.cumsum(steps * size[walk.index.hour]))
+    walk = walk.assign(open=close, high=close * 1.0001, low=close * 0.9999, close=close)
+    return walk, size / size.mean()
+
+
+def test_hourly_profile_recovers_the_intraday_sizes() -> None:
+    walk, truth = seasonal_walk(12_000, seed=2)
+    profile = hourly_profile(walk)
+    assert profile.shape == (24,)
+    np.testing.assert_allclose(profile / profile.mean(), truth, rtol=0.12)
+    daily = walk.iloc[::24]  # every bar at one hour: too few per hour, no seasonal scaling
+    assert (hourly_profile(daily.iloc[:300]) == 1.0).sum() >= 23
+    with pytest.raises(ValueError, match="24 positive"):
+        bar_features(walk, halflife=50.0, profile=np.ones(12))
+
+
+def test_centre_paths_removes_the_mean_and_keeps_the_spread() -> None:
+    rng = np.random.default_rng(0)
+    paths = rng.normal(0.5, 2.0, size=(3, 4000, 5))
+    centred = centre_paths(paths)
+    np.testing.assert_allclose(centred.mean(axis=1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(centred.std(axis=1, ddof=0), paths.std(axis=1, ddof=1))
+    single = paths[:, :1]
+    assert centre_paths(single) is single
+
+
+def test_intervals_follow_the_hour_of_the_forecast() -> None:
+    """Night and midday forecasts both reach nominal coverage: the scale follows the hour."""
+    walk, _ = seasonal_walk(6000, seed=7)
+    model = DiffusionEstimator(TINY.model_copy(update={"epochs": 8, "halflife": 200.0})).fit(
+        walk.iloc[:4500]
+    )
+    origins = np.arange(4500, 5970)
+    forecasts = model.predict_batch(walk, origins.tolist(), num_samples=128)
+    close = walk["close"].to_numpy()
+    y = close[origins + 1]
+    lo = np.array([f.quantile(0.1, 1) for f in forecasts])
+    hi = np.array([f.quantile(0.9, 1) for f in forecasts])
+    next_hour = (walk.index.hour.to_numpy()[origins] + 1) % 24
+    night, midday = next_hour < 6, (next_hour >= 8) & (next_hour < 17)
+    # without the hourly profile: night 0.99, midday 0.56 (one scale for all hours)
+    covered = [coverage(y[picked], lo[picked], hi[picked]) for picked in (night, midday)]
+    assert all(0.6 <= c <= 0.92 for c in covered), covered
+    assert abs(covered[0] - covered[1]) < 0.1, covered
+    width = hi - lo
+    assert np.median(width[midday]) > 3 * np.median(width[night])
 
 
 def test_bad_inputs(candles: pd.DataFrame, predictor: DiffusionPredictor) -> None:

@@ -34,13 +34,19 @@ from forex_diffusion.forecast.diffusion.network import (
     ddim_sample,
     training_loss,
 )
-from forex_diffusion.forecast.diffusion.windows import FEATURES, BarFeatures, bar_features
+from forex_diffusion.forecast.diffusion.windows import (
+    FEATURES,
+    HOURS,
+    BarFeatures,
+    bar_features,
+    hourly_profile,
+)
 from forex_diffusion.forecast.metrics import crps_samples
 
 __all__ = ["DiffusionConfig", "DiffusionEstimator", "DiffusionPredictor"]
 
 log = logging.getLogger(__name__)
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 ProgressCallback = Callable[[int, float, float], None]
 """Called after each epoch with (epoch, training loss, validation CRPS)."""
 
@@ -63,6 +69,16 @@ class DiffusionConfig(FrozenModel):
         default="zero",
         description="zero: remove the training sample's mean return from the targets (FX "
         "drift over one sample is not forecastable); learned: keep it",
+    )
+    seasonal: bool = Field(
+        default=True,
+        description="divide returns by their hour's typical size (fitted on the training bars) "
+        "as well as by the EWMA volatility",
+    )
+    centre: bool = Field(
+        default=True,
+        description="martingale paths: remove the mean of each origin's sampled paths (the model "
+        "forecasts spread, shape and dependence; its conditional mean of FX returns is noise)",
     )
     epochs: int = Field(default=40, ge=1)
     batch_size: int = Field(default=256, ge=8)
@@ -105,6 +121,18 @@ def _origin_seed(seed: int, when: pd.Timestamp) -> int:
     return (seed * 1_000_003 + int(when.value // 60_000_000_000)) % (2**63 - 1)
 
 
+def centre_paths(paths: np.ndarray) -> np.ndarray:
+    """Remove the mean over samples (axis 1) of each origin's paths ``(origins, samples, steps)``.
+
+    The deviations are scaled by ``sqrt(n / (n - 1))`` so that removing the sample mean does
+    not shrink the spread; a single sample is returned as it is.
+    """
+    n = paths.shape[1]
+    if n < 2:
+        return paths
+    return np.asarray((paths - paths.mean(axis=1, keepdims=True)) * np.sqrt(n / (n - 1)))
+
+
 class DiffusionPredictor:
     """A trained diffusion forecaster (see :class:`DiffusionEstimator`)."""
 
@@ -115,6 +143,7 @@ class DiffusionPredictor:
         self.horizons = tuple(config.horizons)
         self.model_id = str(meta["model_id"])
         self._alpha_bar = cosine_alpha_bar(config.diffusion_steps)
+        self.profile = np.asarray(meta["scaler"]["profile"], dtype=np.float64)
 
     def _sample(
         self,
@@ -156,7 +185,10 @@ class DiffusionPredictor:
                     .numpy()
                     .astype(np.float64)
                 )
-            paths = paths.reshape(len(pos), num_samples, cfg.future) * feats.vol[pos][:, None, None]
+            paths = paths.reshape(len(pos), num_samples, cfg.future)
+            if cfg.centre:
+                paths = centre_paths(paths)
+            paths = paths * feats.scale(pos, cfg.future)[:, None, :]
             out[start : start + len(pos)] = np.cumsum(paths, axis=-1)[..., cols]
         return out
 
@@ -170,7 +202,7 @@ class DiffusionPredictor:
     ) -> list[Forecast]:
         """Forecasts at many origins (bar positions) of ``candles``, each using bars <= origin."""
         positions = origin_positions(candles, origins, min_history=self.config.warmup)
-        feats = bar_features(candles, halflife=self.config.halflife)
+        feats = bar_features(candles, halflife=self.config.halflife, profile=self.profile)
         index = pd.DatetimeIndex(candles.index)
         if seed is None:  # no seed: fresh randomness, as with the baselines
             seed = int(np.random.default_rng().integers(0, 2**62))
@@ -251,7 +283,8 @@ class DiffusionEstimator:
         """Train on ``candles`` (the last ``val_fraction`` of origins validates)."""
         cfg = self.config
         torch.manual_seed(cfg.seed)
-        feats = bar_features(candles, halflife=cfg.halflife)
+        profile = hourly_profile(candles) if cfg.seasonal else np.ones(HOURS)
+        feats = bar_features(candles, halflife=cfg.halflife, profile=profile)
         origins = np.arange(cfg.warmup - 1, len(candles) - cfg.future)
         if len(origins) < 64:
             raise DataError(
@@ -322,7 +355,11 @@ class DiffusionEstimator:
             "val_windows": len(val),
             "val_crps": best,
             "history": history,
-            "scaler": {"kind": "ewma_volatility", "halflife": cfg.halflife},
+            "scaler": {
+                "kind": "hourly_profile_ewma_volatility",
+                "halflife": cfg.halflife,
+                "profile": profile.tolist(),
+            },
             "removed_drift": drift,
         }
         return DiffusionPredictor(config=cfg, model=model, meta=meta)
@@ -348,6 +385,9 @@ class DiffusionEstimator:
                 prediction=cfg.prediction,
                 noise=noise,
             ).numpy()
-        paths = np.cumsum(paths.reshape(len(context), cfg.val_samples, cfg.future), axis=-1)
+        paths = paths.reshape(len(context), cfg.val_samples, cfg.future)
+        if cfg.centre:
+            paths = centre_paths(paths)
+        paths = np.cumsum(paths, axis=-1)
         samples = np.moveaxis(paths[..., np.asarray(cfg.horizons) - 1], 1, 0)
         return float(crps_samples(samples, y).mean())
