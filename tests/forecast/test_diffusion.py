@@ -170,3 +170,19 @@ def test_bad_inputs(candles: pd.DataFrame, predictor: DiffusionPredictor) -> Non
         predictor.predict(candles.iloc[:20])
     with pytest.raises(ValueError, match="horizons"):
         DiffusionConfig(horizons=(4, 1))
+
+
+def test_epsilon_prediction_samples_a_sane_spread() -> None:
+    """Epsilon prediction learns slower than v (a zero network is a Gaussian sampler under v, a
+    broken one under epsilon) and starts DDIM where alpha_bar >= 0.01: from the last step
+    (alpha_bar 2e-9) its first x0 estimate was clipped noise and the intervals far too wide."""
+    walk = gaussian_walk(5000, vol=1e-3, seed=12)
+    update = {"epochs": 30, "patience": 30, "halflife": 200.0, "prediction": "epsilon"}
+    model = DiffusionEstimator(TINY.model_copy(update=update)).fit(walk.iloc[:4000])
+    origins = list(range(4000, 4970, 4))
+    forecasts = model.predict_batch(walk, origins, num_samples=128)
+    close = walk["close"].to_numpy()
+    y = close[np.array(origins) + 1]
+    lo = [f.quantile(0.1, 1) for f in forecasts]
+    hi = [f.quantile(0.9, 1) for f in forecasts]
+    assert 0.68 <= coverage(y, lo, hi) <= 0.92

@@ -9,6 +9,9 @@ from torch import nn
 
 __all__ = ["Denoiser", "cosine_alpha_bar", "ddim_sample", "training_loss"]
 
+EPSILON_START = 0.01
+"""Epsilon-prediction sampling starts at the last step whose alpha_bar is at least this."""
+
 
 def cosine_alpha_bar(steps: int, *, offset: float = 0.008) -> torch.Tensor:
     """Cumulative signal level alpha_bar(t) of the cosine schedule (Nichol and Dhariwal), for
@@ -116,7 +119,13 @@ def ddim_sample(
     (the only randomness: the same noise gives the same paths).
     """
     total = len(alpha_bar)
-    times = torch.linspace(total - 1, 0, steps).round().long()
+    first = total - 1
+    if prediction == "epsilon":
+        # x0 = (x - sqrt(1 - ab) eps) / sqrt(ab) multiplies the error of eps by 1 / sqrt(ab):
+        # 20,000 at the cosine schedule's last step. Start where ab >= 0.01 (t ~ 0.9 T), where x
+        # is still 99 % noise, as "leading" DDIM spacings do; v-prediction needs no such start.
+        first = int(torch.nonzero(alpha_bar >= EPSILON_START).max())
+    times = torch.linspace(first, 0, steps).round().long()
     x = noise
     x0 = x
     for i, t in enumerate(times):
