@@ -413,6 +413,20 @@ def test_train_forecast_evaluate(env: dict[str, str], tmp_path: Path) -> None:
     assert fxd(env, "train", "EURUSD", "H1", "--horizons", "x").code == 4
 
 
+def test_evaluate_exchange_rate_protocol(env: dict[str, str], tmp_path: Path) -> None:
+    from tests.forecast.test_exchange_rate import synthetic_file
+
+    data = synthetic_file(tmp_path, rho=0.5)
+    args = ("evaluate", "--protocol", "exchange_rate_nips", "--epochs", "1", "--samples", "20")
+    result = fxd(env, *args, "--data", str(data), "--json")
+    assert result.code == 0, result.err
+    rows = {r["model"]: r for r in json.loads(result.out)}
+    assert set(rows) >= {"diffusion", "diffusion_joint", "gaussian_rw_joint_250d", "random_walk"}
+    for name in ("diffusion", "diffusion_joint", "gaussian_rw_joint_250d", "random_walk"):
+        assert 0 < rows[name]["mean_wql"] < 0.1 and 0 < rows[name]["crps_sum"] < 0.1, name
+    assert fxd(env, *args).code != 0  # no --data
+
+
 def test_signals_generate_and_stats(env: dict[str, str], tmp_path: Path) -> None:
     assert fxd(env, "data", "sample").code == 0
     missing = fxd(env, "signals", "stats", "EURUSD", "H1")

@@ -345,9 +345,13 @@ def _evaluate_exchange_rate(
         failed: dict[str, str] = {}
         for name, estimator in estimators.items():
             try:
-                samplers[name] = er.univariate_sampler(_constant(estimator), frame, seed=seed)
+                models = er.fit_per_series(_constant(estimator), frame)
             except ModelError as exc:  # one model failing must not hide the others' figures
                 failed[name] = str(exc)
+            else:
+                samplers[name] = er.univariate_sampler(models, seed=seed)
+                if name == "diffusion":
+                    samplers["diffusion_joint"] = er.joint_diffusion_sampler(models, seed=seed)
             progress.advance(task)
         table = er.evaluate_exchange_rate(frame, samplers, num_samples=samples)
     table["note"] = None
@@ -370,6 +374,12 @@ def _evaluate_exchange_rate(
     for row in table.sort_values("crps_sum").to_dict("records"):
         note = row.get("note")
         if not isinstance(note, str):
-            note = "yes" if row["model"] == "gaussian_rw_joint_250d" else "no (per series)"
+            note = (
+                "yes (latent noise correlated across series)"
+                if row["model"] == "diffusion_joint"
+                else "yes"
+                if row["model"] == "gaussian_rw_joint_250d"
+                else "no (per series)"
+            )
         out.add_row(str(row["model"]), f"{row['mean_wql']:.5f}", f"{row['crps_sum']:.5f}", note)
     wide_console(110).print(out)

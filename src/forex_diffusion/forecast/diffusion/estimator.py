@@ -152,6 +152,7 @@ class DiffusionPredictor:
         index: pd.DatetimeIndex,
         num_samples: int,
         seed: int,
+        noise: np.ndarray | None = None,
     ) -> np.ndarray:
         """Cumulative log-return paths at the horizons: ``(origins, samples, horizons)``."""
         cfg = self.config
@@ -161,15 +162,19 @@ class DiffusionPredictor:
         for start in range(0, len(positions), chunk):
             pos = positions[start : start + chunk]
             context = torch.from_numpy(feats.context(pos, cfg.context))
-            noise = torch.cat(
-                [
-                    torch.randn(
-                        (num_samples, cfg.future),
-                        generator=torch.Generator().manual_seed(_origin_seed(seed, index[p])),
-                    )
-                    for p in pos
-                ]
-            )
+            if noise is None:
+                latent = torch.cat(
+                    [
+                        torch.randn(
+                            (num_samples, cfg.future),
+                            generator=torch.Generator().manual_seed(_origin_seed(seed, index[p])),
+                        )
+                        for p in pos
+                    ]
+                )
+            else:
+                block = noise[start : start + len(pos)].reshape(-1, cfg.future)
+                latent = torch.from_numpy(np.ascontiguousarray(block, dtype=np.float32))
             with torch.no_grad():
                 cond = self.model.encode(context).repeat_interleave(num_samples, dim=0)
                 paths = (
@@ -180,7 +185,7 @@ class DiffusionPredictor:
                         horizon=cfg.future,
                         steps=cfg.sampling_steps,
                         prediction=cfg.prediction,
-                        noise=noise,
+                        noise=latent,
                     )
                     .numpy()
                     .astype(np.float64)
@@ -199,14 +204,30 @@ class DiffusionPredictor:
         *,
         num_samples: int = 100,
         seed: int | None = 0,
+        noise: np.ndarray | None = None,
     ) -> list[Forecast]:
-        """Forecasts at many origins (bar positions) of ``candles``, each using bars <= origin."""
+        """Forecasts at many origins (bar positions) of ``candles``, each using bars <= origin.
+
+        ``noise``: the sampler's starting Gaussian noise, ``(origins, num_samples, future)``
+        (``future`` = the longest horizon), instead of noise drawn from ``seed``. DDIM maps
+        noise to paths deterministically, so noise correlated across the models of several
+        series gives joint samples of them (a Gaussian copula on the latent noise).
+        """
         positions = origin_positions(candles, origins, min_history=self.config.warmup)
+        if noise is not None and np.shape(noise) != (
+            len(positions),
+            num_samples,
+            self.config.future,
+        ):
+            raise ValueError(
+                f"noise must have shape (origins, num_samples, future) = "
+                f"({len(positions)}, {num_samples}, {self.config.future}), got {np.shape(noise)}"
+            )
         feats = bar_features(candles, halflife=self.config.halflife, profile=self.profile)
         index = pd.DatetimeIndex(candles.index)
         if seed is None:  # no seed: fresh randomness, as with the baselines
             seed = int(np.random.default_rng().integers(0, 2**62))
-        paths = self._sample(feats, positions, index, num_samples, seed)
+        paths = self._sample(feats, positions, index, num_samples, seed, noise)
         return forecasts_at(
             candles,
             positions,
