@@ -35,6 +35,7 @@ from forex_diffusion.forecast.diffusion.network import (
     training_loss,
 )
 from forex_diffusion.forecast.diffusion.windows import (
+    CLOCK,
     FEATURES,
     HOURS,
     BarFeatures,
@@ -378,6 +379,7 @@ class DiffusionEstimator:
             "history": history,
             "scaler": {
                 "kind": "hourly_profile_ewma_volatility",
+                "clock": str(CLOCK),
                 "halflife": cfg.halflife,
                 "profile": profile.tolist(),
             },
