@@ -89,7 +89,7 @@ def hourly_profile(candles: pd.DataFrame) -> NDArray[np.float64]:
     """
     profile = np.ones(HOURS)
     index = pd.DatetimeIndex(candles.index)
-    if len(index) < 2 or np.median(np.diff(index.asi8)) >= pd.Timedelta(days=1).value:
+    if len(index) < 2 or pd.Series(index[1:] - index[:-1]).median() >= pd.Timedelta(days=1):
         return profile
     size = np.abs(log_returns(candles)[1:])
     hour = _hours(candles)[1:]
