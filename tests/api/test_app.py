@@ -93,3 +93,33 @@ def test_indicators_forecast_and_signals(api: str) -> None:
     code, err = call(f"{api}/forecast", "POST", {**request, "samples": 3})
     assert code == 422 and "samples" in json.dumps(err)
     assert call(f"{api}/signals/EURUSD/H1") == (200, [])
+
+
+def test_forecast_with_a_checkpoint_that_cannot_be_loaded(tmp_path: Path) -> None:
+    """A registered model whose file is gone or of an older format: 409 naming the fix."""
+    from forex_diffusion.storage import TrainedModelRepository
+
+    store = Store(f"sqlite:///{tmp_path / 'stale.sqlite'}")
+    store.ensure_schema()
+    CandleRepository(store).upsert("EURUSD", "H1", load_sample().iloc[:300])
+    stale = tmp_path / "old.pt"
+    stale.write_bytes(b"a checkpoint of another version")
+    TrainedModelRepository(store).register(
+        model_id="diffusion-old",
+        kind="diffusion",
+        symbol="EURUSD",
+        timeframe="H1",
+        path=str(stale),
+        config={},
+        horizons=[1, 4, 12, 24],
+        data_start_ms=0,
+        data_end_ms=1,
+        data_hash="x",
+        metrics={},
+    )
+    request = {"symbol": "EURUSD", "timeframe": "H1", "model": "auto"}
+    with serving(create_app(store, token=TOKEN)) as url:
+        code, err = call(f"{url}/forecast", "POST", request)
+    store.dispose()
+    assert code == 409, err
+    assert "cannot be loaded" in json.dumps(err) and "fxd train" in json.dumps(err)

@@ -26,7 +26,7 @@ from forex_diffusion import __version__
 from forex_diffusion.api.common import bearer, parse_series, plain, records
 from forex_diffusion.api.dashboard import mount_dashboard
 from forex_diffusion.api.paper import paper_router
-from forex_diffusion.core.errors import ConfigError, StorageError
+from forex_diffusion.core.errors import ConfigError, ModelError, StorageError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.storage import (
     CandleRepository,
@@ -220,7 +220,14 @@ def create_app(
         if found is None and request.model == "diffusion":
             raise HTTPException(409, f"no diffusion model for {sym} {tf.value}: fxd train")
         if found is not None:
-            predictor = DiffusionPredictor.load(found["path"])
+            try:
+                predictor = DiffusionPredictor.load(found["path"])
+            except ModelError as exc:  # deleted, or written by an older version
+                raise HTTPException(
+                    409,
+                    f"the newest diffusion model for {sym} {tf.value} cannot be loaded ({exc}): "
+                    f"retrain with fxd train",
+                ) from None
         else:
             predictor = RandomWalkEstimator(symbol=sym.name, timeframe=tf.value).fit(frame)
         result = predictor.predict(frame, num_samples=request.samples, seed=request.seed)
