@@ -410,6 +410,7 @@ def test_train_forecast_evaluate(env: dict[str, str], tmp_path: Path) -> None:
     assert table.code == 0, table.err
     for name in ("diffusion", "random_walk", "garch_t", "bootstrap_rw"):
         assert name in table.out
+    assert "h=24: diffusion " in table.out and "best baseline" in table.out
     assert fxd(env, "train", "EURUSD", "H1", "--horizons", "x").code == 4
 
 

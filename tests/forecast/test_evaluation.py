@@ -3,11 +3,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from forex_diffusion.core import DataError
 from forex_diffusion.forecast.baselines import baseline_estimators
-from forex_diffusion.forecast.evaluation import evaluate_forecasts, rolling_split
+from forex_diffusion.forecast.evaluation import evaluate_forecasts, rolling_split, verdict
 from forex_diffusion.forecast.metrics import crps_samples
 from tests.forecast.test_baselines import gaussian_walk
 
@@ -46,3 +47,25 @@ def test_evaluation_table() -> None:
     cov = table[(table["model"] == "random_walk")]["coverage_80"]
     assert cov.between(0.65, 0.95).all()
     assert not math.isnan(table["hit_rate"].iloc[0])
+
+
+def test_verdict_says_where_the_model_stands() -> None:
+    rows = [
+        # (model, horizon, crps, coverage_80, dm p)
+        ("diffusion", 1, 4.0, 0.79, 0.01),
+        ("random_walk", 1, 4.4, 0.89, math.nan),
+        ("garch_t", 1, 4.2, 0.83, 0.02),
+        ("diffusion", 4, 10.6, 0.81, 0.7),
+        ("random_walk", 4, 10.5, 0.81, math.nan),
+        ("bootstrap_rw", 4, 10.55, 0.77, 0.9),
+        ("diffusion+conformal", 4, 10.0, 0.70, 0.5),  # not a baseline: never "the best"
+    ]
+    table = pd.DataFrame(rows, columns=["model", "horizon", "crps", "coverage_80", "dm_p_vs_rw"])
+    lines = verdict(table, model="diffusion")
+    assert lines == [
+        "h=1: diffusion at or below the best baseline (garch_t, -4.8%); "
+        "DM p vs RW 0.01; 80 % coverage 0.790",
+        "h=4: diffusion behind the best baseline random_walk by 1.0%; "
+        "DM p vs RW 0.70; 80 % coverage 0.810",
+    ]
+    assert verdict(table, model="nope") == []

@@ -223,7 +223,7 @@ def evaluate(
     direction hit rate and Diebold-Mariano p-values against the random walk."""
     from forex_diffusion.forecast.baselines import baseline_estimators
     from forex_diffusion.forecast.diffusion import DiffusionConfig
-    from forex_diffusion.forecast.evaluation import evaluate_forecasts, rolling_split
+    from forex_diffusion.forecast.evaluation import evaluate_forecasts, rolling_split, verdict
 
     if protocol is Protocol.EXCHANGE_RATE_NIPS:
         _evaluate_exchange_rate(data, epochs=epochs, samples=samples, seed=seed, as_json=as_json)
@@ -301,7 +301,10 @@ def evaluate(
             "-" if p != p else f"{p:.3f}",
             "yes" if row["best"] else "",
         )
-    wide_console(110).print(out)
+    wide = wide_console(110)
+    wide.print(out)
+    for line in verdict(table, model="diffusion"):
+        wide.print(line, highlight=False)
 
 
 def _constant(estimator: Any) -> Callable[[str], Any]:

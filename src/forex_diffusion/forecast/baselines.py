@@ -31,6 +31,7 @@ from forex_diffusion.forecast.base import (
 )
 
 __all__ = [
+    "BASELINE_NAMES",
     "BootstrapEstimator",
     "GarchEstimator",
     "RandomWalkEstimator",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 _MIN_HISTORY = 2
+BASELINE_NAMES = ("random_walk", "garch_t", "bootstrap_rw")
+"""The names :func:`baseline_estimators` gives the baselines (the evaluation's columns)."""
 
 
 @dataclass
@@ -247,8 +250,8 @@ def baseline_estimators(
     *, horizons: tuple[int, ...] = DEFAULT_HORIZONS, symbol: str = "EURUSD", timeframe: str = "H1"
 ) -> dict[str, RandomWalkEstimator | GarchEstimator | BootstrapEstimator]:
     """The three baselines by name, configured alike."""
+    kinds = (RandomWalkEstimator, GarchEstimator, BootstrapEstimator)
     return {
-        "random_walk": RandomWalkEstimator(horizons=horizons, symbol=symbol, timeframe=timeframe),
-        "garch_t": GarchEstimator(horizons=horizons, symbol=symbol, timeframe=timeframe),
-        "bootstrap_rw": BootstrapEstimator(horizons=horizons, symbol=symbol, timeframe=timeframe),
+        name: kind(horizons=horizons, symbol=symbol, timeframe=timeframe)
+        for name, kind in zip(BASELINE_NAMES, kinds, strict=True)
     }

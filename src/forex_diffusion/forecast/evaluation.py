@@ -9,7 +9,7 @@ Nothing is tuned on the test origins.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 from forex_diffusion.core.errors import DataError
 from forex_diffusion.core.events import Forecast
 from forex_diffusion.forecast.base import Predictor
+from forex_diffusion.forecast.baselines import BASELINE_NAMES
 from forex_diffusion.forecast.metrics import (
     DEFAULT_LEVELS,
     coverage,
@@ -27,7 +28,7 @@ from forex_diffusion.forecast.metrics import (
     weighted_quantile_loss,
 )
 
-__all__ = ["RollingSplit", "evaluate_forecasts", "rolling_split"]
+__all__ = ["RollingSplit", "evaluate_forecasts", "rolling_split", "verdict"]
 
 INTERVALS = (0.5, 0.8, 0.95)
 REFERENCE = "random_walk"
@@ -121,3 +122,29 @@ def evaluate_forecasts(
     best = table.groupby("horizon")["crps"].transform("min")
     table["best"] = table["crps"] == best
     return table
+
+
+def verdict(
+    table: pd.DataFrame, *, model: str, baselines: Sequence[str] = BASELINE_NAMES
+) -> list[str]:
+    """One line per horizon: is ``model`` at or below the best baseline, or how far behind;
+    and the coverage of its 80 % interval (rows of :func:`evaluate_forecasts`)."""
+    lines = []
+    for horizon, rows in table.groupby("horizon", sort=True):
+        mine = rows[rows["model"] == model]
+        others = rows[rows["model"].isin(baselines)]
+        if mine.empty or others.empty:
+            continue
+        best = others.iloc[int(np.argmin(others["crps"].to_numpy(float)))]
+        crps, p = float(mine["crps"].iloc[0]), float(mine["dm_p_vs_rw"].iloc[0])
+        gap = crps / float(best["crps"]) - 1
+        where = (
+            f"at or below the best baseline ({best['model']}, {gap:+.1%})"
+            if gap <= 0
+            else f"behind the best baseline {best['model']} by {gap:.1%}"
+        )
+        lines.append(
+            f"h={horizon}: {model} {where}; DM p vs RW {'-' if p != p else f'{p:.2f}'}; "
+            f"80 % coverage {float(mine['coverage_80'].iloc[0]):.3f}"
+        )
+    return lines
