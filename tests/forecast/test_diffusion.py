@@ -13,7 +13,7 @@ from forex_diffusion.forecast.diffusion import (
     DiffusionEstimator,
     DiffusionPredictor,
 )
-from forex_diffusion.forecast.diffusion.estimator import centre_paths
+from forex_diffusion.forecast.diffusion.estimator import centre_paths, latent_noise
 from forex_diffusion.forecast.diffusion.windows import bar_features, hourly_profile
 from forex_diffusion.forecast.metrics import coverage
 from tests.forecast.test_baselines import gaussian_walk
@@ -191,3 +191,20 @@ def test_epsilon_prediction_samples_a_sane_spread() -> None:
     lo = [f.quantile(0.1, 1) for f in forecasts]
     hi = [f.quantile(0.9, 1) for f in forecasts]
     assert 0.68 <= coverage(y, lo, hi) <= 0.92
+
+
+def test_sobol_latent_noise_is_seeded_gaussian_and_evener_than_iid() -> None:
+    from scipy.stats import kstest
+
+    sobol = latent_noise(100, 24, 5, "sobol").numpy()
+    assert sobol.shape == (100, 24)
+    np.testing.assert_array_equal(sobol, latent_noise(100, 24, 5, "sobol").numpy())
+    assert not np.allclose(sobol, latent_noise(100, 24, 6, "sobol").numpy())
+    iid = latent_noise(100, 24, 5, "iid").numpy()
+
+    def distance(z: np.ndarray) -> float:  # mean KS distance of the marginals from N(0, 1)
+        return float(np.mean([kstest(z[:, k], "norm").statistic for k in range(z.shape[1])]))
+
+    assert distance(sobol) < 0.5 * distance(iid)
+    with pytest.raises(ValueError, match="latent"):
+        DiffusionConfig(latent="halton")  # type: ignore[arg-type]

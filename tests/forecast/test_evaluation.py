@@ -64,8 +64,8 @@ def test_verdict_says_where_the_model_stands() -> None:
     lines = verdict(table, model="diffusion")
     assert lines == [
         "h=1: diffusion at or below the best baseline (garch_t, -4.8%); "
-        "DM p vs RW 0.01; 80 % coverage 0.790",
+        "DM p vs RW 0.010; 80 % coverage 0.790",
         "h=4: diffusion behind the best baseline random_walk by 1.0%; "
-        "DM p vs RW 0.70; 80 % coverage 0.810",
+        "DM p vs RW 0.700; 80 % coverage 0.810",
     ]
     assert verdict(table, model="nope") == []

@@ -144,7 +144,7 @@ def verdict(
             else f"behind the best baseline {best['model']} by {gap:.1%}"
         )
         lines.append(
-            f"h={horizon}: {model} {where}; DM p vs RW {'-' if p != p else f'{p:.2f}'}; "
+            f"h={horizon}: {model} {where}; DM p vs RW {'-' if p != p else f'{p:.3f}'}; "
             f"80 % coverage {float(mine['coverage_80'].iloc[0]):.3f}"
         )
     return lines

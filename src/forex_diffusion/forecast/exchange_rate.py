@@ -141,15 +141,23 @@ def return_correlation(data: pd.DataFrame, origin: int, *, window: int = 250) ->
 
 
 def joint_diffusion_sampler(models: SeriesModels, *, seed: int = 0, window: int = 250) -> Sampler:
-    """Per-series diffusion models sampled jointly: each model's starting noise is drawn with
-    the correlation of the series' last ``window`` daily returns (a Gaussian copula on the
-    latent noise; the deterministic DDIM sampler carries it into the paths)."""
+    """Per-series diffusion models sampled jointly: each model's starting noise (of the models'
+    ``latent`` kind) is drawn with the correlation of the series' last ``window`` daily
+    returns (a Gaussian copula on the latent noise; the deterministic DDIM sampler carries it
+    into the paths)."""
+    from forex_diffusion.forecast.diffusion.estimator import latent_noise
+
     rng = np.random.default_rng(seed)
-    future = max(next(iter(models.predictors.values())).horizons)
+    first = next(iter(models.predictors.values()))
+    future, kind = max(first.horizons), first.config.latent
 
     def sample(frame: pd.DataFrame, origin: int, num_samples: int) -> np.ndarray:
         chol = np.linalg.cholesky(return_correlation(frame, origin, window=window))
-        latent = rng.standard_normal((num_samples, future, frame.shape[1])) @ chol.T
+        n_series = frame.shape[1]
+        # the models' own kind of noise (Sobol by default) over all series' steps, then
+        # correlated across series
+        base = latent_noise(num_samples, future * n_series, int(rng.integers(2**62)), kind)
+        latent = base.numpy().astype(np.float64).reshape(num_samples, future, n_series) @ chol.T
         per_series = []
         for k, col in enumerate(frame.columns):
             forecast = models.predictors[col].predict_batch(
