@@ -307,6 +307,13 @@ def evaluate(
         wide.print(line, highlight=False)
 
 
+_JOINT_NOTES = {
+    "diffusion_joint": "yes (latent noise correlated across series)",
+    "gaussian_rw_joint_250d": "yes",
+}
+"""The exchange_rate table's note for the models that sample the series jointly."""
+
+
 def _constant(estimator: Any) -> Callable[[str], Any]:
     """The same estimator for every series (each ``fit`` returns a new predictor)."""
 
@@ -377,12 +384,6 @@ def _evaluate_exchange_rate(
     for row in table.sort_values("crps_sum").to_dict("records"):
         note = row.get("note")
         if not isinstance(note, str):
-            note = (
-                "yes (latent noise correlated across series)"
-                if row["model"] == "diffusion_joint"
-                else "yes"
-                if row["model"] == "gaussian_rw_joint_250d"
-                else "no (per series)"
-            )
+            note = _JOINT_NOTES.get(str(row["model"]), "no (per series)")
         out.add_row(str(row["model"]), f"{row['mean_wql']:.5f}", f"{row['crps_sum']:.5f}", note)
     wide_console(110).print(out)

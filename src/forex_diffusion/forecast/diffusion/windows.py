@@ -34,7 +34,8 @@ FEATURES: tuple[str, ...] = (
     "weekday_sin",
     "weekday_cos",
 )
-"""Per-bar features; ``return`` and ``range`` are scaled by the origin's volatility."""
+"""Per-bar features; ``return`` and ``range`` are deseasonalised (divided by their hour's
+``profile``) and scaled by the origin's volatility; the clock features are UTC."""
 _SCALED = 2  # the first two features are divided by the origin's volatility
 HOURS = 24
 CLOCK = NEW_YORK
@@ -51,7 +52,7 @@ class BarFeatures:
     values: NDArray[np.float32]  # (bars, features); the first two deseasonalised, not scaled
     returns: NDArray[np.float64]  # log returns
     vol: NDArray[np.float64]  # EWMA volatility of deseasonalised returns known at each bar
-    hour: NDArray[np.int64]  # hour of day of each bar
+    hour: NDArray[np.int64]  # hour of day of each bar, New York clock (CLOCK)
     profile: NDArray[np.float64]  # (24,) typical size of a return by hour, mean 1
 
     def context(self, origins: np.ndarray, length: int) -> NDArray[np.float32]:
