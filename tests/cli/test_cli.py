@@ -482,8 +482,13 @@ def test_signals_generate_and_stats(env: dict[str, str], tmp_path: Path) -> None
     assert all(0 < rate < 1 for rate in stats["pass_rate_by_source"].values())
     assert {"passed", "rejected"} <= set(stats["hit_rates"])
     assert stats["hit_rates"]["passed"]["resolved"] > 100
+    assert stats["comparison"]["clusters"] > 100  # decision days of the test half-year
+    for key in ("hit_rate", "expectancy_r"):
+        c = stats["comparison"][key]
+        assert 0 < c["p_value"] < 1 and c["detectable_difference"] > 0
     table = fxd(env, "signals", "stats", "EURUSD", "H1", "--run", "study1")
     assert table.code == 0 and "passed - rejected hit rate" in table.out
+    assert "expectancy (R)" in table.out and "decision days" in table.out
     bad = fxd(env, "signals", "stats", "EURUSD", "H1", "--run", "nope")
     assert bad.code == 3 and "no signals run 'nope'" in bad.err
     bad_feed = tmp_path / "bad.csv"

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from forex_diffusion.intelligence.outcomes import signal_outcomes
-from forex_diffusion.intelligence.signal_statistics import signal_statistics
+from forex_diffusion.intelligence.signal_statistics import cluster_comparison, signal_statistics
 
 INDEX = pd.date_range("2017-03-01", periods=6, freq="h", tz="UTC")
 # bar:        0       1       2       3       4       5
@@ -55,7 +57,7 @@ def test_outcomes_by_hand() -> None:
     assert not np.isnan(unknown.direction_hit) and np.isnan(beyond.direction_hit)
 
 
-def test_statistics_keys_rates_and_p_value() -> None:
+def test_statistics_keys_rates_and_expectancy() -> None:
     rows = []
     for i, (direction, passed) in enumerate([("bull", True), ("bull", True), ("bear", False)]):
         rows.append(
@@ -93,6 +95,61 @@ def test_statistics_keys_rates_and_p_value() -> None:
     # bar 2 closes at 1.1020: the bulls hit, the bear does not
     assert stats["hit_rates"]["passed"]["hit_rate"] == 1.0
     assert stats["hit_rates"]["rejected"]["hit_rate"] == 0.0
-    assert stats["passed_minus_rejected"] == 1.0
-    # pooled rate 2/3, se = sqrt(2/3 * 1/3 * (1/2 + 1)) = 0.5774, z = 1.732 -> p = 0.0416
-    assert stats["p_value_passed_better"] == pytest.approx(0.0416, abs=1e-3)
+    # neither target nor stop is reached by bar 2: out at its close, 20 pips on a 100-pip risk
+    assert stats["hit_rates"]["passed"]["expectancy_r"] == pytest.approx(0.2)
+    assert stats["hit_rates"]["rejected"]["expectancy_r"] == pytest.approx(-0.2)
+    costly = signal_statistics(pd.DataFrame(rows), CANDLES, spread=0.001)["hit_rates"]["passed"]
+    assert costly["expectancy_r"] == pytest.approx(0.1)  # 20 pips less a 10-pip spread
+    assert costly["spread_cost_r"] == pytest.approx(0.1)
+    # one decision day: too few to bootstrap, so no p-value rather than a meaningless one
+    assert stats["comparison"]["clusters"] == 1
+    assert stats["comparison"]["hit_rate"] is None
+
+
+def _z_test_p(a: np.ndarray, b: np.ndarray) -> float:
+    pooled = np.concatenate([a, b]).mean()
+    se = np.sqrt(pooled * (1 - pooled) * (1 / len(a) + 1 / len(b)))
+    return 1.0 - NormalDist().cdf((a.mean() - b.mean()) / se)
+
+
+def test_cluster_comparison_matches_the_z_test_on_independent_signals() -> None:
+    rng = np.random.default_rng(3)
+    days = 400
+    passed_hits = (rng.random(days) < 0.56).astype(float)
+    rejected_hits = (rng.random(days) < 0.47).astype(float)
+    values = np.concatenate([passed_hits, rejected_hits])
+    passed = np.r_[np.ones(days, bool), np.zeros(days, bool)]
+    clusters = np.r_[np.arange(days), np.arange(days)]
+    c = cluster_comparison(values, passed, clusters, resamples=4000)
+    assert c is not None
+    assert c["difference"] == pytest.approx(passed_hits.mean() - rejected_hits.mean())
+    expected = _z_test_p(passed_hits, rejected_hits)
+    assert 0.002 < expected < 0.2  # a case where the two could disagree visibly
+    assert c["p_value"] == pytest.approx(expected, rel=0.35)
+    assert c["detectable_difference"] == pytest.approx(2.486 * c["standard_error"], rel=1e-3)
+
+
+def test_cluster_comparison_does_not_count_copies_as_evidence() -> None:
+    # ten identical signals a day (overlapping signals share their outcome): the evidence is
+    # that of one signal a day, whatever the z-test on all of them says
+    rng = np.random.default_rng(4)
+    days = 60
+    passed_hits = (rng.random(days) < 0.6).astype(float)
+    rejected_hits = (rng.random(days) < 0.45).astype(float)
+    copies = 10
+    values = np.concatenate([np.repeat(passed_hits, copies), np.repeat(rejected_hits, copies)])
+    passed = np.r_[np.ones(days * copies, bool), np.zeros(days * copies, bool)]
+    clusters = np.tile(np.repeat(np.arange(days), copies), 2)
+    c = cluster_comparison(values, passed, clusters, resamples=4000)
+    once = cluster_comparison(
+        np.concatenate([passed_hits, rejected_hits]),
+        np.r_[np.ones(days, bool), np.zeros(days, bool)],
+        np.r_[np.arange(days), np.arange(days)],
+        resamples=4000,
+    )
+    assert c is not None and once is not None
+    naive = _z_test_p(np.repeat(passed_hits, copies), np.repeat(rejected_hits, copies))
+    assert naive < 0.001 < once["p_value"]
+    assert c["p_value"] == pytest.approx(once["p_value"], rel=0.3)
+    assert c["standard_error"] == pytest.approx(once["standard_error"], rel=0.1)
+    assert cluster_comparison(values, passed, clusters % 5) is None  # five clusters: too few

@@ -192,12 +192,22 @@ def _gate_section(signals: pd.DataFrame | None, candles: pd.DataFrame, symbol: s
     stats = signal_statistics(signals, candles, spread=spread)
     rates = [(k, v) for k, v in stats["pass_rate_by_source"].items()]
     dims = [(k, d["mean"], d["std"], d["min"], d["max"]) for k, d in stats["dimensions"].items()]
-    hits = [(k, g["count"], g["hit_rate"]) for k, g in stats["hit_rates"].items()]
+    hits = [
+        (k, g["count"], g["hit_rate"], g["expectancy_r"]) for k, g in stats["hit_rates"].items()
+    ]
     return (
         f"<p>{stats['count']:,} signals scored, pass rate {stats['pass_rate']:.1%}.</p>"
         + _table(rates, ["source", "pass rate"])
         + _table(dims, ["dimension", "mean", "std", "min", "max"])
-        + _table(hits, ["group", "signals", "hit rate (close at expiry beyond entry + 1 pip)"])
+        + _table(
+            hits,
+            [
+                "group",
+                "signals",
+                "hit rate (close at expiry beyond entry + 1 pip)",
+                "expectancy (R, trade to target, stop or expiry)",
+            ],
+        )
     )
 
 

@@ -240,8 +240,12 @@ def stats(
     rates.add_column("pass rate", justify="right")
     for name, rate in {**result["pass_rate_by_source"], **result["pass_rate_by_family"]}.items():
         rates.add_row(name, _fmt(rate))
-    hits = Table(title="out-of-sample hit rates (close at expiry beyond entry + spread)")
-    for col in ("group", "count", "resolved", "hit rate", "target first"):
+    hits = Table(
+        title="out-of-sample outcomes (hit: close at expiry beyond entry + spread; "
+        "expectancy: mean trade result in R, after a spread costing `spread R`)"
+    )
+    columns = ("group", "count", "resolved", "hit rate", "target first", "expectancy R", "spread R")
+    for col in columns:
         hits.add_column(col, justify="left" if col == "group" else "right")
     for name, g in result["hit_rates"].items():
         hits.add_row(
@@ -250,14 +254,27 @@ def stats(
             str(g["resolved"]),
             _fmt(g["hit_rate"]),
             _fmt(g["target_first_rate"]),
+            _fmt(g["expectancy_r"]),
+            _fmt(g["spread_cost_r"]),
         )
     out = wide_console(100)
     for table in (dims, rates, hits):
         out.print(table)
-    out.print(
-        f"passed - rejected hit rate: {_fmt(result['passed_minus_rejected'])} "
-        f"(one-sided p = {_fmt(result['p_value_passed_better'])})"
-    )
+    comparison = result["comparison"]
+    for key, label in (("hit_rate", "hit rate"), ("expectancy_r", "expectancy (R)")):
+        c = comparison[key]
+        out.print(
+            f"passed - rejected {label}: "
+            + (
+                "not enough decision days or signals to compare"
+                if c is None
+                else f"{c['difference']:+.3f} (one-sided p = {c['p_value']:.3f}; "
+                f"a true difference of {c['detectable_difference']:.3f} would be found 4 times "
+                "in 5)"
+            ),
+            soft_wrap=True,
+        )
+    out.print(f"(bootstrap over {comparison['clusters']} decision days)")
 
 
 app.command("generate")(generate)
