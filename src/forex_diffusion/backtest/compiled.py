@@ -22,15 +22,14 @@ vectorised twins of the engine's functions (tested equal).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from forex_diffusion.core.instruments import STANDARD_LOT, get_instrument
+from forex_diffusion.core.jit import jit
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.trading.costs import CostModel, rollover_nights_per_bar
@@ -38,14 +37,6 @@ from forex_diffusion.trading.risk import fx_day_per_bar
 from forex_diffusion.trading.strategies import Rules, Strategy
 
 __all__ = ["CompiledRun", "compiled_plan", "run_compiled"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _jit(fn: F) -> F:
-    """Numba-compile ``fn`` in nopython mode, cached on disk (typed as ``fn`` for mypy)."""
-    return cast(F, njit(cache=True)(fn))
-
 
 REASONS = ("reverse", "exit", "margin_call", "kill_switch", "end_of_data")
 _REVERSE, _EXIT, _MARGIN_CALL, _KILL, _END = range(5)
@@ -201,7 +192,7 @@ def run_compiled(
 # comments name the method each step copies.
 
 
-@_jit
+@jit
 def _quotes(price: float, spread: float, basis: int) -> tuple[float, float]:
     """CostModel.quotes_with."""
     if basis == 1:
@@ -211,7 +202,7 @@ def _quotes(price: float, spread: float, basis: int) -> tuple[float, float]:
     return price - spread / 2, price + spread / 2
 
 
-@_jit
+@jit
 def _to_account(amount: float, mode: int, rate: float) -> float:
     """PaperBroker.to_account for the pair's own currencies (``rate``: the pair's price)."""
     if mode == 0:
@@ -219,7 +210,7 @@ def _to_account(amount: float, mode: int, rate: float) -> float:
     return amount / rate
 
 
-@_jit
+@jit
 def _room(current: float, change: float, cap: float) -> float:
     """risk._room."""
     if current * change < 0:
@@ -227,7 +218,7 @@ def _room(current: float, change: float, cap: float) -> float:
     return max(cap - abs(current), 0.0)
 
 
-@_jit
+@jit
 def _book(
     t_int: np.ndarray,
     t_float: np.ndarray,
@@ -256,7 +247,7 @@ def _book(
     return gross - commission + swap
 
 
-@_jit
+@jit
 def _simulate(
     open_: np.ndarray,
     high: np.ndarray,

@@ -36,6 +36,7 @@ import talib
 from talib import abstract
 
 from forex_diffusion.core.events import PatternEvent
+from forex_diffusion.core.jit import jit
 from forex_diffusion.data.candles import index_ns
 from forex_diffusion.features.kernels import Array
 from forex_diffusion.features.streaming import streaming
@@ -85,25 +86,6 @@ class CandleContext:
     volume_ratio: Array  # volume / mean of the previous 20 bars (1 without history)
     index: pd.DatetimeIndex
     _cache: dict[object, np.ndarray] = field(default_factory=dict, repr=False)
-
-    def extremes(self, max_span: int, *, high: bool) -> np.ndarray:
-        """``out[s - 1, t]``: highest high (lowest low) of bars ``max(0, t-s+1) .. t`` for
-        s = 1 .. max_span, built one span from the last (one pass per span), cached."""
-        key = ("extremes", high)
-        cached = self._cache.get(key)
-        if cached is not None and len(cached) >= max_span:
-            return cached
-        x = self.high if high else self.low
-        op = np.maximum if high else np.minimum
-        out = np.empty((max_span, len(x)))
-        out[0] = x
-        for s in range(2, max_span + 1):
-            head = min(s - 1, len(x))
-            out[s - 1, :head] = out[s - 2, :head]  # truncated windows at the start
-            if head < len(x):
-                op(out[s - 2, head:], x[: len(x) - head], out=out[s - 1, head:])
-        self._cache[key] = out
-        return out
 
     def per_bar(self, name: str) -> np.ndarray:
         """Per-bar score inputs, cached: ``trend`` (10-bar move in ATR units) and ``volume``
@@ -204,9 +186,6 @@ _DIRECTIONS = ("bull", "bear", "neutral")
 _FAMILIES = ("reversal", "continuation", "indecision")
 _POLICIES = ("sign", "bull", "bear", "neutral")
 _ONLY = (None, "bull", "bear")
-_FIXED_DIRECTION = np.array([-1, 0, 1, 2], dtype=np.int8)  # by policy; -1: from the sign
-_SIGN = np.array([1.0, -1.0, 0.0])  # by direction code
-_TREND_FACTOR = np.array([-1.0, 1.0, 0.0])  # by family: against, with, none
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +213,8 @@ def scan_arrays(
     detectors: list[CandleDetector], ctx: CandleContext, *, positions: np.ndarray | None = None
 ) -> EventArrays:
     """Events of ``detectors`` on ``ctx`` (only at ``positions`` if given), as arrays ordered by
-    bar, then detector. One matrix of TA-Lib outputs; one vectorised pass for every field."""
+    bar, then detector: TA-Lib's outputs, their non-zero positions, a stable counting sort by
+    bar, then one compiled pass (:func:`_candle_events`) for every field."""
     table = _Table.of(detectors)
     rows = None if positions is None else np.asarray(positions, np.int64)
     found_pos, found_val = [], []
@@ -243,85 +223,120 @@ def scan_arrays(
         if rows is not None:
             raw = raw[rows]
         nz = np.flatnonzero(raw)
-        found_pos.append(nz)
+        found_pos.append(nz if rows is None else rows[nz])
         found_val.append(raw[nz])
-    pos = np.concatenate(found_pos)
-    order = np.argsort(pos, kind="stable")  # bar order; detector order within a bar
-    hits = pos[order] if rows is None else rows[pos[order]]
-    values = np.concatenate(found_val)[order].astype(np.int64)
-    det = np.repeat(np.arange(len(detectors)), [len(p) for p in found_pos])[order]
-    fixed = _FIXED_DIRECTION[table.policy[det]]
-    direction = np.where(fixed < 0, (values < 0).astype(np.int8), fixed).astype(np.int8)
-    if table.only.any():  # direction-filtered aliases keep one side
-        only = table.only[det]
-        keep = (only == 0) | ((only == 1) & (direction == 0)) | ((only == 2) & (direction == 1))
-        hits, det, values, direction = hits[keep], det[keep], values[keep], direction[keep]
-    first = _event_fields(
-        ctx, table, hits[:_CHUNK], det[:_CHUNK], values[:_CHUNK], direction[:_CHUNK]
+    pos, val = np.concatenate(found_pos), np.concatenate(found_val)
+    det = np.repeat(np.arange(len(detectors), dtype=np.int16), [len(p) for p in found_pos])
+    # NumPy allocates the outputs: its large arrays get huge pages, which a compiled function's
+    # own allocations do not, and faulting in 4 KiB pages would cost more than the pass itself
+    m = len(pos)
+    out: EventArrays = {name: np.empty(m, dtype) for name, dtype in _FIELDS.items()}
+    by_bar = (np.empty(m, np.int64), np.empty(m, val.dtype), np.empty(m, np.int16))
+    count = _candle_events(
+        (pos, val, det),
+        by_bar,
+        np.zeros(len(ctx.high) + 1, np.int64),
+        (table.span, table.family, table.policy, table.only),
+        (ctx.high, ctx.low, ctx.close, ctx.atr, ctx.per_bar("trend"), ctx.per_bar("volume")),
+        ctx.ns,
+        tuple(out.values()),
     )
-    if len(hits) <= _CHUNK:
-        return first
-    out = {name: np.empty(len(hits), dtype=arr.dtype) for name, arr in first.items()}
-    for name, arr in first.items():
-        out[name][:_CHUNK] = arr
-    for c in range(_CHUNK, len(hits), _CHUNK):  # write each chunk in place: no concatenation
-        part = _event_fields(
-            ctx,
-            table,
-            hits[c : c + _CHUNK],
-            det[c : c + _CHUNK],
-            values[c : c + _CHUNK],
-            direction[c : c + _CHUNK],
-        )
-        for name, arr in part.items():
-            out[name][c : c + _CHUNK] = arr
-    return out
+    return {name: arr[:count] for name, arr in out.items()}
 
 
-_CHUNK = 1 << 16  # events per pass: the temporaries stay in cache
+_FIELDS: dict[str, type] = {
+    "detector": np.int16,
+    "direction": np.int8,
+    "start_ns": np.int64,
+    "confirm_ns": np.int64,
+    "score": np.float64,
+    "scale_atr": np.float64,
+    "bars_span": np.int64,
+    "target_price": np.float64,
+    "failure_price": np.float64,
+    "horizon_bars": np.int64,
+    "talib_value": np.int64,
+}
 
 
-def _event_fields(
-    ctx: CandleContext,
-    table: _Table,
-    hits: np.ndarray,
-    det: np.ndarray,
-    values: np.ndarray,
-    direction: np.ndarray,
-) -> EventArrays:
-    confirmed = np.abs(values) == 200
-    span = table.span[det] + np.where(confirmed, 3, 0)  # +-200: confirmation bars after it
-    start = np.maximum(hits - span + 1, 0)
-    span = hits - start + 1
-    longest = int(table.span.max()) + 3  # the longest pattern plus a confirmation's 3 bars
-    top = ctx.extremes(longest, high=True)[span - 1, hits]
-    bottom = ctx.extremes(longest, high=False)[span - 1, hits]
-    a = ctx.atr[hits]
-    height = top - bottom
-    sign = _SIGN[direction]
-    trend = ctx.per_bar("trend")[np.maximum(start - 1, 0)]  # the move before the first bar
-    family = table.family[det]
-    s_trend = np.clip(_TREND_FACTOR[family] * sign * trend / 3.0, 0.0, 1.0)
-    s_trend[family == 2] = 0.5  # indecision: no direction to agree with
-    s_size = np.clip(height / (2.0 * a), 0.0, 1.0)
-    s_vol = ctx.per_bar("volume")[hits]
-    score = np.clip(0.4 * s_size + 0.35 * s_trend + 0.25 * s_vol + 0.1 * confirmed, 0.0, 1.0)
-    close = ctx.close[hits]
-    neutral = direction == 2
-    ns = ctx.ns
-    return {
-        "detector": det.astype(np.int64),
-        "direction": direction,
-        "start_ns": ns[start],
-        "confirm_ns": ns[hits],
-        "score": score,
-        "scale_atr": height / a,
-        "bars_span": span.astype(np.int64),
-        "target_price": np.where(neutral, np.nan, close + sign * np.maximum(height, a)),
-        "failure_price": np.where(neutral, np.nan, np.where(sign > 0, bottom, top)),
-        "horizon_bars": (3 + 2 * span).astype(np.int64),
-        "talib_value": values,
-    }
+@jit
+def _unit(x: float) -> float:
+    """``x`` clipped to [0, 1]; NaN stays NaN (as ``np.clip``)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@jit
+def _candle_events(
+    hits: tuple[np.ndarray, np.ndarray, np.ndarray],
+    by_bar: tuple[np.ndarray, np.ndarray, np.ndarray],
+    start_of: np.ndarray,
+    table: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    bars: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ns: np.ndarray,
+    out: tuple[np.ndarray, ...],
+) -> int:
+    """Hits (bar, TA-Lib value, detector; concatenated detector by detector, each in bar order)
+    to event fields in ``out`` (the order of ``_FIELDS``), in bar order then detector order: a
+    stable counting sort into ``by_bar`` (``start_of``: zeros, one more than there are bars),
+    then one pass. Direction: the value's sign or the detector's fixed direction; aliases that
+    keep one side drop the other. Returns how many events were written."""
+    pos, val, det = hits
+    hit, tv, dt = by_bar
+    span_of, family_of, policy_of, only_of = table
+    high, low, close, atr, trend, volume = bars
+    detector, direction, start_ns, confirm_ns, score, scale, span = out[:7]
+    target, failure, horizon, value = out[7:]
+    m = len(pos)
+    for k in range(m):
+        start_of[pos[k] + 1] += 1
+    for i in range(len(start_of) - 1):
+        start_of[i + 1] += start_of[i]
+    for k in range(m):  # sorted copies: the pass below reads in order
+        slot = start_of[pos[k]]
+        hit[slot], tv[slot], dt[slot] = pos[k], val[k], det[k]
+        start_of[pos[k]] += 1
+    j = 0
+    for e in range(m):
+        d, v, h = dt[e], tv[e], hit[e]
+        policy = policy_of[d]
+        side = (1 if v < 0 else 0) if policy == 0 else policy - 1  # 0 bull, 1 bear, 2 neutral
+        only = only_of[d]
+        if (only == 1 and side != 0) or (only == 2 and side != 1):
+            continue
+        confirmed = abs(v) == 200
+        first = max(h - span_of[d] - (3 if confirmed else 0) + 1, 0)
+        top, bottom = high[first], low[first]
+        for b in range(first + 1, h + 1):
+            top = max(top, high[b])
+            bottom = min(bottom, low[b])
+        a = atr[h]
+        height = top - bottom
+        sign = 1.0 if side == 0 else (-1.0 if side == 1 else 0.0)
+        family = family_of[d]
+        if family == 2:  # indecision: no direction to agree with
+            s_trend = 0.5
+        else:  # the move before the first bar: against reversals, with continuations
+            s_trend = _unit((-1.0 if family == 0 else 1.0) * sign * trend[max(first - 1, 0)] / 3.0)
+        s_size = _unit(height / (2.0 * a))
+        raw = 0.4 * s_size + 0.35 * s_trend + 0.25 * volume[h] + (0.1 if confirmed else 0.0)
+        detector[j], direction[j], value[j] = d, side, v
+        start_ns[j], confirm_ns[j] = ns[first], ns[h]
+        score[j] = _unit(raw)
+        scale[j] = height / a
+        span[j] = h - first + 1
+        horizon[j] = 3 + 2 * span[j]
+        if side == 2:
+            target[j] = failure[j] = np.nan
+        else:
+            reach = np.nan if np.isnan(height) or np.isnan(a) else max(height, a)
+            target[j] = close[h] + sign * reach
+            failure[j] = bottom if side == 0 else top
+        j += 1
+    return j
 
 
 def assemble(arrays: EventArrays, keys: list[str]) -> pd.DataFrame:
@@ -329,7 +344,7 @@ def assemble(arrays: EventArrays, keys: list[str]) -> pd.DataFrame:
     n = len(arrays["detector"])
 
     def times(name: str) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(arrays[name].astype("datetime64[ns]")).tz_localize("UTC")
+        return pd.DatetimeIndex(arrays[name].view("datetime64[ns]"), dtype="datetime64[ns, UTC]")
 
     return pd.DataFrame(
         {
@@ -355,6 +370,7 @@ def assemble(arrays: EventArrays, keys: list[str]) -> pd.DataFrame:
             "talib_value": arrays["talib_value"],
         },
         columns=EVENT_COLUMNS,
+        copy=False,
     )
 
 
