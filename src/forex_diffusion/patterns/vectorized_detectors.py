@@ -213,35 +213,64 @@ def scan_arrays(
     detectors: list[CandleDetector], ctx: CandleContext, *, positions: np.ndarray | None = None
 ) -> EventArrays:
     """Events of ``detectors`` on ``ctx`` (only at ``positions`` if given), as arrays ordered by
-    bar, then detector: TA-Lib's outputs, their non-zero positions, a stable counting sort by
-    bar, then one compiled pass (:func:`_candle_events`) for every field."""
+    bar, then detector: TA-Lib's outputs, their non-zero values gathered in that order
+    (:func:`_hits_by_bar`), then one compiled pass for every field (:func:`_candle_events`)."""
     table = _Table.of(detectors)
     rows = None if positions is None else np.asarray(positions, np.int64)
-    found_pos, found_val = [], []
-    for detector in detectors:
-        raw = detector.raw(ctx)
-        if rows is not None:
-            raw = raw[rows]
-        nz = np.flatnonzero(raw)
-        found_pos.append(nz if rows is None else rows[nz])
-        found_val.append(raw[nz])
-    pos, val = np.concatenate(found_pos), np.concatenate(found_val)
-    det = np.repeat(np.arange(len(detectors), dtype=np.int16), [len(p) for p in found_pos])
-    # NumPy allocates the outputs: its large arrays get huge pages, which a compiled function's
-    # own allocations do not, and faulting in 4 KiB pages would cost more than the pass itself
-    m = len(pos)
+    raws = tuple(
+        detector.raw(ctx) if rows is None else detector.raw(ctx)[rows] for detector in detectors
+    )
+    # NumPy allocates every large output: its large arrays get huge pages, which a compiled
+    # function's own allocations do not, and faulting in 4 KiB pages costs more than the passes
+    m = sum(int(np.count_nonzero(r)) for r in raws)
+    pos, val, det = np.empty(m, np.int64), np.empty(m, np.int32), np.empty(m, np.int16)
+    if m:
+        _hits_by_bar(raws, pos, val, det)
+    if rows is not None:
+        pos = rows[pos]
     out: EventArrays = {name: np.empty(m, dtype) for name, dtype in _FIELDS.items()}
-    by_bar = (np.empty(m, np.int64), np.empty(m, val.dtype), np.empty(m, np.int16))
     count = _candle_events(
         (pos, val, det),
-        by_bar,
-        np.zeros(len(ctx.high) + 1, np.int64),
         (table.span, table.family, table.policy, table.only),
         (ctx.high, ctx.low, ctx.close, ctx.atr, ctx.per_bar("trend"), ctx.per_bar("volume")),
         ctx.ns,
         tuple(out.values()),
     )
     return {name: arr[:count] for name, arr in out.items()}
+
+
+_BLOCK = 2048  # bars gathered at a time: every detector's slice of them stays in cache
+
+
+@jit
+def _hits_by_bar(
+    raws: tuple[np.ndarray, ...], pos: np.ndarray, val: np.ndarray, det: np.ndarray
+) -> None:
+    """The non-zero entries of ``raws`` (one TA-Lib output per detector, equal lengths) into
+    ``pos``/``val``/``det`` in bar order, then detector order, block by block: count each bar's
+    hits, then place them."""
+    n = len(raws[0])
+    offset = np.empty(_BLOCK + 1, np.int64)
+    base = 0
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        width = stop - start
+        offset[:] = 0
+        for d in range(len(raws)):
+            r = raws[d][start:stop]
+            for i in range(width):
+                offset[i + 1] += r[i] != 0  # no branch: the compiler vectorises it
+        offset[0] = base
+        for i in range(width):
+            offset[i + 1] += offset[i]
+        base = offset[width]
+        for d in range(len(raws)):
+            r = raws[d][start:stop]
+            for i in range(width):
+                if r[i] != 0:
+                    slot = offset[i]
+                    pos[slot], val[slot], det[slot] = start + i, r[i], d
+                    offset[i] = slot + 1
 
 
 _FIELDS: dict[str, type] = {
@@ -272,33 +301,21 @@ def _unit(x: float) -> float:
 @jit
 def _candle_events(
     hits: tuple[np.ndarray, np.ndarray, np.ndarray],
-    by_bar: tuple[np.ndarray, np.ndarray, np.ndarray],
-    start_of: np.ndarray,
     table: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     bars: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ns: np.ndarray,
     out: tuple[np.ndarray, ...],
 ) -> int:
-    """Hits (bar, TA-Lib value, detector; concatenated detector by detector, each in bar order)
-    to event fields in ``out`` (the order of ``_FIELDS``), in bar order then detector order: a
-    stable counting sort into ``by_bar`` (``start_of``: zeros, one more than there are bars),
-    then one pass. Direction: the value's sign or the detector's fixed direction; aliases that
-    keep one side drop the other. Returns how many events were written."""
-    pos, val, det = hits
-    hit, tv, dt = by_bar
+    """Hits (bar, TA-Lib value, detector; in bar order, then detector order) to event fields
+    in ``out`` (the order of ``_FIELDS``). Direction: the value's sign or the detector's fixed
+    direction; aliases that keep one side drop the other. Returns how many events were
+    written."""
+    hit, tv, dt = hits
     span_of, family_of, policy_of, only_of = table
     high, low, close, atr, trend, volume = bars
     detector, direction, start_ns, confirm_ns, score, scale, span = out[:7]
     target, failure, horizon, value = out[7:]
-    m = len(pos)
-    for k in range(m):
-        start_of[pos[k] + 1] += 1
-    for i in range(len(start_of) - 1):
-        start_of[i + 1] += start_of[i]
-    for k in range(m):  # sorted copies: the pass below reads in order
-        slot = start_of[pos[k]]
-        hit[slot], tv[slot], dt[slot] = pos[k], val[k], det[k]
-        start_of[pos[k]] += 1
+    m = len(hit)
     j = 0
     for e in range(m):
         d, v, h = dt[e], tv[e], hit[e]
