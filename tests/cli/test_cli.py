@@ -486,6 +486,7 @@ def test_signals_generate_and_stats(env: dict[str, str], tmp_path: Path) -> None
     for key in ("hit_rate", "expectancy_r"):
         c = stats["comparison"][key]
         assert 0 < c["p_value"] < 1 and c["detectable_difference"] > 0
+    assert set(stats["comparison_by_source"]) == {"forecast", "pattern"}
     table = fxd(env, "signals", "stats", "EURUSD", "H1", "--run", "study1")
     assert table.code == 0 and "passed - rejected hit rate" in table.out
     assert "expectancy (R)" in table.out and "decision days" in table.out

@@ -275,6 +275,14 @@ def stats(
             soft_wrap=True,
         )
     out.print(f"(bootstrap over {comparison['clusters']} decision days)")
+    for source, by in result["comparison_by_source"].items():
+        c = by["hit_rate"]
+        if c is not None:
+            out.print(
+                f"  {source}: passed - rejected hit rate {c['difference']:+.3f} "
+                f"(p = {c['p_value']:.3f})",
+                soft_wrap=True,
+            )
 
 
 app.command("generate")(generate)

@@ -175,4 +175,12 @@ def signal_statistics(
             "hit_rate": cluster_comparison(hits, passed, days),
             "expectancy_r": cluster_comparison(r, passed, days),
         },
+        "comparison_by_source": {
+            str(src): {
+                "hit_rate": cluster_comparison(hits[mine], passed[mine], days[mine]),
+                "expectancy_r": cluster_comparison(r[mine], passed[mine], days[mine]),
+            }
+            for src in sorted(set(sources.tolist()))
+            for mine in [sources == src]
+        },
     }
