@@ -200,7 +200,8 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Distribution of every quality dimension, pass rate per source and pattern family, and
-    out-of-sample hit rates of passed versus rejected signals."""
+    the out-of-sample hit rate and expectancy of passed versus rejected signals, compared by a
+    bootstrap over decision days (docs/signals.md)."""
     from forex_diffusion.core.instruments import get_instrument
     from forex_diffusion.intelligence.signal_statistics import signal_statistics
     from forex_diffusion.storage import FusedSignalRepository, RunRepository
