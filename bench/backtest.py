@@ -103,8 +103,8 @@ def main() -> None:
     start = time.perf_counter()
     run_backtest(data.iloc[:1000], symbol="EURUSD", timeframe="M1", config=config)
     t_compile = time.perf_counter() - start
-    # the compiled run is short (0.08 s on 200,000 bars): a noisy neighbour during all three
-    # of three runs cost CI 40 % of it once, so it gets five times the anchor's runs
+    # the compiled run is short (0.08 s on 200,000 bars): in one CI run all three of its
+    # runs took 0.12 s, nothing changed, so it gets five times the anchor's runs
     ours, t_engine = fastest(
         lambda: run_backtest(data, symbol="EURUSD", timeframe="M1", config=config, costs=True),
         5 * args.repeats,
