@@ -14,6 +14,7 @@ from forex_diffusion.core.errors import (
     ForexDiffusionError,
     ModelError,
     RiskLimitError,
+    RunFailedError,
     StorageError,
 )
 
@@ -26,6 +27,7 @@ EXIT_CODES: dict[type[ForexDiffusionError], int] = {
     ModelError: 6,
     BrokerError: 7,
     RiskLimitError: 8,
+    RunFailedError: 9,
 }
 """Exit code per error family; 1 for any other project error, 2 for usage errors (click)."""
 

@@ -9,11 +9,14 @@ __all__ = [
     "BrokerError",
     "CandleDataError",
     "ConfigError",
+    "ConflictError",
     "DataError",
     "ForexDiffusionError",
     "ModelError",
+    "NotFoundError",
     "RetryableBrokerError",
     "RiskLimitError",
+    "RunFailedError",
     "StorageError",
 ]
 
@@ -63,8 +66,17 @@ class ConfigError(ForexDiffusionError):
     """A configuration value or argument is invalid: fix the configuration."""
 
 
+class ConflictError(ConfigError):
+    """The request conflicts with the state of what it names (a run id already taken, a run
+    that is not trading): change the request or the state first."""
+
+
 class StorageError(ForexDiffusionError):
     """The store cannot be used as asked (schema out of date, unreachable database)."""
+
+
+class NotFoundError(StorageError):
+    """What the caller named (a run, a series, a model) is not in the store: check the id."""
 
 
 class ModelError(ForexDiffusionError):
@@ -81,3 +93,22 @@ class RetryableBrokerError(BrokerError):
 
 class RiskLimitError(ForexDiffusionError):
     """An action would break a risk limit: do not retry it as it is."""
+
+
+class RunFailedError(ForexDiffusionError):
+    """A run stopped because its strategy, a signal source, the forecaster or the broker raised
+    something that is not an expected, handled condition (a bug or a broken component). The
+    run is stored as ``failed`` with :attr:`cause` and what it did up to there.
+
+    Parameters
+    ----------
+    run_id
+        The failed run.
+    cause
+        One line: exception type, message, symbol and bar.
+    """
+
+    def __init__(self, run_id: str, cause: str) -> None:
+        super().__init__(f"run {run_id} failed: {cause}")
+        self.run_id = run_id
+        self.cause = cause
