@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forex_diffusion.core.errors import ConfigError, RetryableBrokerError
+from forex_diffusion.core.errors import ConfigError, RetryableBrokerError, RiskLimitError
 from forex_diffusion.core.events import Order
 from forex_diffusion.core.trading_config import EngineConfig, RiskConfig, TradingConfig
 from forex_diffusion.data.sample import load_sample
@@ -203,7 +203,7 @@ def test_the_kill_switch_closes_everything_and_pauses() -> None:
         engine.on_bar("EURUSD", "H1", row)
     assert engine.state is EngineState.PAUSED and "kill-switch" in (engine.reason or "")
     assert [t.exit_reason for t in engine.trades] == ["kill_switch"]
-    with pytest.raises(ConfigError, match="cannot resume"):
+    with pytest.raises(RiskLimitError, match="cannot resume"):
         engine.resume()
 
 

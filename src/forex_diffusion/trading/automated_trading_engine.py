@@ -27,7 +27,12 @@ from typing import Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
-from forex_diffusion.core.errors import BrokerError, ConfigError, RetryableBrokerError
+from forex_diffusion.core.errors import (
+    BrokerError,
+    ConfigError,
+    RetryableBrokerError,
+    RiskLimitError,
+)
 from forex_diffusion.core.events import Fill, FusedSignal, Order, Position, Trade
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Timeframe
@@ -195,9 +200,10 @@ class AutomatedTradingEngine:
         self.state, self.reason = EngineState.PAUSED, reason
 
     def resume(self) -> None:
-        """Back to running after a pause or an error (not after the kill-switch)."""
+        """Back to running after a pause or an error; a :class:`RiskLimitError` after the
+        kill-switch (it holds for the rest of the run)."""
         if self.risk.killed:
-            raise ConfigError(f"cannot resume: {self.risk.killed}")
+            raise RiskLimitError(f"cannot resume: {self.risk.killed}")
         self.state, self.reason, self.failures = EngineState.RUNNING, None, 0
 
     # -- the bar -----------------------------------------------------------------------------
