@@ -22,6 +22,7 @@ TABLES = {
     "runs",
     "trained_models",
     "parameter_adaptations",
+    "candle_corrections",
 }
 
 

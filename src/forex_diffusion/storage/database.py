@@ -30,7 +30,7 @@ __all__ = ["SCHEMA_HEAD", "Store", "default_database_url"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 """The newest migration revision. Kept here so that opening a store needs no Alembic import
 (a test checks it against the migration scripts); bump it with every new migration."""
 

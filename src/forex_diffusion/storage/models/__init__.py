@@ -2,6 +2,7 @@
 
 from forex_diffusion.storage.models.base import Base, now_ms, to_ms
 from forex_diffusion.storage.models.market import (
+    CandleCorrectionRow,
     CandleRow,
     ForecastRow,
     FusedSignalRow,
@@ -18,6 +19,7 @@ from forex_diffusion.storage.models.trading import (
 
 __all__ = [
     "Base",
+    "CandleCorrectionRow",
     "CandleRow",
     "EquitySnapshotRow",
     "FillRow",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forex_diffusion.storage.models.base import Base, IdPk, now_ms
 
-__all__ = ["CandleRow", "ForecastRow", "FusedSignalRow", "PatternEventRow"]
+__all__ = ["CandleCorrectionRow", "CandleRow", "ForecastRow", "FusedSignalRow", "PatternEventRow"]
 
 
 class CandleRow(Base):
@@ -25,6 +25,22 @@ class CandleRow(Base):
     low: Mapped[float]
     close: Mapped[float]
     volume: Mapped[float]
+
+
+class CandleCorrectionRow(Base):
+    """A stored bar replaced after a run had traded on it: the old and new values."""
+
+    __tablename__ = "candle_corrections"
+    __table_args__ = (Index("ix_candle_corrections_series", "symbol", "timeframe", "ts"),)
+
+    id: Mapped[IdPk]
+    symbol: Mapped[str] = mapped_column(String(16))
+    timeframe: Mapped[str] = mapped_column(String(4))
+    ts: Mapped[int] = mapped_column(doc="bar open time, epoch ms UTC")
+    old: Mapped[dict[str, Any] | None]
+    new: Mapped[dict[str, Any]]
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[int] = mapped_column(default=now_ms)
 
 
 class PatternEventRow(Base):

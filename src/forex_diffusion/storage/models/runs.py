@@ -30,6 +30,10 @@ class RunRow(Base):
     last_bar_ts: Mapped[int | None] = mapped_column(doc="last processed bar, for resume")
     error: Mapped[str | None] = mapped_column(Text)
     metrics: Mapped[dict[str, Any] | None]
+    heartbeat_at: Mapped[int | None] = mapped_column(
+        doc="wall-clock ms of the live process's last sign of life (paper runs)"
+    )
+    owner: Mapped[str | None] = mapped_column(String(128), doc="host:pid of that process")
 
 
 class TrainedModelRow(Base):
