@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from forex_diffusion.core import Timeframe
-from forex_diffusion.data import find_gaps, infer_timeframe, load_sample
+from forex_diffusion.core import CandleDataError, Timeframe
+from forex_diffusion.data import check_spacing, find_gaps, infer_timeframe, load_sample
 from forex_diffusion.data.spacing import format_duration
 from tests.data.strategies import random_candles
 
@@ -38,3 +39,13 @@ def test_format_duration() -> None:
     assert format_duration(60 * minute) == "1h"
     assert format_duration(1500 * minute) == "1d 1h"
     assert format_duration(1_500_000_000) == "1.5s"
+
+
+def test_a_single_bar_off_the_grid_is_refused() -> None:
+    """One bar has no spacing to check, but its time must still be on the timeframe's grid
+    (an H1 bar at 05:30 is not an H1 bar)."""
+    check_spacing(pd.DatetimeIndex([pd.Timestamp("2017-01-03 05:00", tz="UTC")]), Timeframe.H1)
+    one = pd.DatetimeIndex([pd.Timestamp("2017-01-03 05:30", tz="UTC")])
+    with pytest.raises(CandleDataError, match=r"row 0 \(2017-01-03 05:30 UTC\), column 'time'"):
+        check_spacing(one, Timeframe.H1)
+    check_spacing(one, Timeframe.D1)  # daily bars have no single grid

@@ -55,6 +55,7 @@ def check_spacing(index: pd.DatetimeIndex, timeframe: Timeframe) -> None:
     """
     ns = index_ns(index)
     if len(ns) < 2:
+        _check_grid(index, ns, timeframe)  # one bar has no spacing, but it has a time
         return
     steps = np.diff(ns)
     looks = infer_timeframe(index)
@@ -65,21 +66,28 @@ def check_spacing(index: pd.DatetimeIndex, timeframe: Timeframe) -> None:
         gap = format_duration(int(steps[pos - 1]))
         reason = f"bars only {gap} apart, less than one {timeframe.value} bar{looks_txt}"
         raise _row_error(index, pos, reason)
-    if timeframe.minutes < Timeframe.D1.minutes:
-        off_grid = (ns % timeframe.nanos) != 0
-        if off_grid.any():
-            pos = int(np.argmax(off_grid))
-            reason = (
-                f"not on the {timeframe.value} grid "
-                f"(bar open times must be multiples of {format_duration(timeframe.nanos)})"
-            )
-            raise _row_error(index, pos, reason)
+    _check_grid(index, ns, timeframe)
     if looks is not None and looks is not timeframe and len(ns) >= 3:
         raise CandleDataError(
             f"column 'time': the most common spacing is {format_duration(looks.nanos)}, not one "
             f"{timeframe.value} "
             f"bar{looks_txt}"
         )
+
+
+def _check_grid(index: pd.DatetimeIndex, ns: np.ndarray, timeframe: Timeframe) -> None:
+    """Intraday bar open times must be multiples of the bar length (D1 and W1 bars open at
+    midnight UTC or 17:00 New York, so they have no single grid)."""
+    if timeframe.minutes >= Timeframe.D1.minutes:
+        return
+    off_grid = (ns % timeframe.nanos) != 0
+    if off_grid.any():
+        pos = int(np.argmax(off_grid))
+        reason = (
+            f"not on the {timeframe.value} grid "
+            f"(bar open times must be multiples of {format_duration(timeframe.nanos)})"
+        )
+        raise _row_error(index, pos, reason)
 
 
 def _row_error(index: pd.DatetimeIndex, pos: int, reason: str) -> CandleDataError:
