@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from forex_diffusion.core.errors import DataError, StorageError
+from forex_diffusion.core.errors import ConflictError, DataError, StorageError
 from forex_diffusion.core.trading_config import RiskConfig, TradingConfig
 from forex_diffusion.data.sample import load_sample
 from forex_diffusion.storage import CandleRepository, RunRepository, Store, TradingRepository
@@ -34,8 +34,8 @@ def test_a_paper_run_persists_every_bar(store: Store, candles: pd.DataFrame) -> 
     assert bars == int((candles.index > START).sum())
     repo = TradingRepository(store)
     trades = repo.trades("pp1")
-    assert len(trades) == len(run.engine.trades) > 5
-    assert trades["pnl"].to_numpy() == pytest.approx([t.pnl for t in run.engine.trades])
+    assert len(trades) == run.engine.trade_count == len(run.engine.recent_trades) > 5
+    assert trades["pnl"].to_numpy() == pytest.approx([t.pnl for t in run.engine.recent_trades])
     assert set(trades["source"]) == {"sma_cross"}
     counts = repo.counts("pp1")
     assert counts["equity_snapshots"] == bars
@@ -107,5 +107,5 @@ def test_bad_runs_are_named(sqlite_store: Store, candles: pd.DataFrame) -> None:
         resume_paper(sqlite_store, "nope")
     CandleRepository(sqlite_store).upsert("EURUSD", "H1", candles)
     start_paper(sqlite_store, run_id="dup", symbol="EURUSD", timeframe="H1", config=CONFIG)
-    with pytest.raises(StorageError, match="already exists"):
+    with pytest.raises(ConflictError, match="already exists"):
         start_paper(sqlite_store, run_id="dup", symbol="EURUSD", timeframe="H1", config=CONFIG)

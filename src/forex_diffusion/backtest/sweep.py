@@ -130,17 +130,24 @@ class SweepOutcome:
 
 
 def run_sweep_task(task: SweepTask) -> SweepOutcome:
-    """Backtest one combination (the compiled loop where the strategy has one)."""
+    """Backtest one combination (the compiled loop where the strategy has one); a failure
+    comes back as a failed result with its reason (the sweep lists it)."""
     config = task.config.model_copy(update={"strategy_params": dict(task.params)})
-    result = run_backtest(
-        task.candles,
-        symbol=task.symbol,
-        timeframe=task.timeframe,
-        config=config,
-        costs=task.costs,
-        run_id=task.run_id,
-        warmup=task.warmup,
-    )
+    try:
+        result = run_backtest(
+            task.candles,
+            symbol=task.symbol,
+            timeframe=task.timeframe,
+            config=config,
+            costs=task.costs,
+            run_id=task.run_id,
+            warmup=task.warmup,
+        )
+    except Exception as exc:  # the combination failed before trading: say so
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "-"
+        reason = f"{type(exc).__name__}: {message} ({task.symbol} {task.timeframe}, before "
+        reason += f"the first bar {task.candles.index[0].isoformat()})"
+        result = BacktestResult.failure(task.run_id, reason, initial=config.broker.initial_balance)
     return SweepOutcome(task.symbol, dict(task.params), result.detached())
 
 
@@ -148,8 +155,8 @@ TABLE_METRICS = ("total_return", "sharpe", "sortino", "max_drawdown", "profit_fa
 
 
 def sweep_table(outcomes: list[SweepOutcome], *, metric: str = "sharpe") -> pd.DataFrame:
-    """One row per backtest (run id, symbol, parameters, trades, net pips and the main
-    metrics), best ``metric`` first (ties keep the grid order)."""
+    """One row per backtest (run id, symbol, parameters, state, trades, net pips and the main
+    metrics), best ``metric`` first (ties keep the grid order), failed runs last."""
     rows = []
     for o in outcomes:
         m = o.result.metrics
@@ -160,6 +167,7 @@ def sweep_table(outcomes: list[SweepOutcome], *, metric: str = "sharpe") -> pd.D
                 "run_id": o.result.run_id,
                 "symbol": o.symbol,
                 **{f"param.{k}": v for k, v in o.params.items()},
+                "state": "failed" if o.result.failed else "done",
                 "trades": len(o.result.trades),
                 "net_pips": o.result.net_pips,
                 **{k: m.get(k) for k in TABLE_METRICS},
@@ -170,6 +178,6 @@ def sweep_table(outcomes: list[SweepOutcome], *, metric: str = "sharpe") -> pd.D
     if table.empty:
         return table
     lower_is_better = metric in ("max_drawdown", "volatility", "max_drawdown_days")
-    return table.sort_values(
-        metric, ascending=lower_is_better, kind="stable", na_position="last"
-    ).reset_index(drop=True)
+    ranked = table.sort_values(metric, ascending=lower_is_better, kind="stable", na_position="last")
+    failed = ranked["state"] == "failed"  # partial figures: listed, never ranked
+    return pd.concat([ranked[~failed], ranked[failed]]).reset_index(drop=True)

@@ -147,17 +147,26 @@ class FoldResult:
             "net_pips": self.result.net_pips,
             "metrics": self.result.metrics,
             "pnl_by_source": self.result.pnl_by_source,
+            "signal_errors": dict(self.result.signal_errors),
+            "state": "failed" if self.result.failed else "done",
+            "error": self.result.reason if self.result.failed else None,
         }
 
 
 @dataclass(frozen=True)
 class WalkForward:
-    """Every fold's result and the aggregate over the chained test windows."""
+    """Every fold's result and the aggregate over the chained test windows (failed folds
+    included with what they did up to their failure; :attr:`failed` lists them)."""
 
     folds: list[FoldResult]
     trades: pd.DataFrame
     equity: pd.Series
     metrics: dict[str, Any]
+
+    @property
+    def failed(self) -> list[FoldResult]:
+        """The folds whose run failed."""
+        return [f for f in self.folds if f.result.failed]
 
 
 def _chained(results: list[BacktestResult], initial: float) -> pd.Series:
@@ -197,17 +206,23 @@ def run_fold(task: FoldTask) -> FoldResult:
     split = fold.test_start - fold.train_start
     history, test = bars.iloc[:split], bars.iloc[split:]
     recorder = CollectingRecorder() if task.record else None
-    result = run_backtest(
-        test,
-        symbol=task.symbol,
-        timeframe=task.timeframe,
-        config=config.model_copy(update={"strategy_params": params}),
-        strategy=strategy,
-        costs=task.costs,
-        run_id=task.run_id,
-        recorder=recorder,
-        warmup=history,
-    )
+    try:
+        result = run_backtest(
+            test,
+            symbol=task.symbol,
+            timeframe=task.timeframe,
+            config=config.model_copy(update={"strategy_params": params}),
+            strategy=strategy,
+            costs=task.costs,
+            run_id=task.run_id,
+            recorder=recorder,
+            warmup=history,
+        )
+    except Exception as exc:  # the fold failed (its strategy could not start): say so
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "-"
+        reason = f"{type(exc).__name__}: {message} ({task.symbol} {task.timeframe} fold "
+        reason += f"{fold.number}, before its first test bar {test.index[0].isoformat()})"
+        result = BacktestResult.failure(task.run_id, reason, initial=config.broker.initial_balance)
     trained = getattr(strategy, "trained_until", None)
     if trained is not None:
         check_leakage(

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.console import Console
 from rich.table import Table
 
+from forex_diffusion.cli.backtest import print_problems
 from forex_diffusion.cli.context import console, wide_console
 from forex_diffusion.cli.context import state as cli_state
 from forex_diffusion.core.errors import StorageError
@@ -126,7 +128,16 @@ def show(
             str(t.exit_reason),
             str(t.source or "-"),
         )
+    if run["error"]:
+        out.print(f"{run['status']}: {run['error']}", soft_wrap=True, markup=False)
+    if "results" in stored:  # a sweep: its backtests are runs of their own
+        _sweep_results(out, stored)
+        return
+    if not figures:
+        out.print("no trading figures stored for this run")
+        return
     out.print(table)
+    print_problems(out, stored.get("failed_folds", []), stored.get("signal_errors", {}))
     m = metrics
     win = "-" if m["win_rate"] is None else f"{m['win_rate']:.1%}"
     pf = "-" if m["profit_factor"] is None else f"{m['profit_factor']:.2f}"
@@ -140,3 +151,27 @@ def show(
 
 app.command("list")(list_runs)
 app.command("show")(show)
+
+
+def _sweep_results(out: Console, stored: dict[str, Any]) -> None:
+    """A sweep's ranked backtests (from its stored results)."""
+    rows = stored.get("results") or []
+    metric = stored.get("metric", "sharpe")
+    table = Table(title=f"{len(rows)} backtests, best {metric} first")
+    for col in ("run id", "symbol", "parameters", "state", "trades", "net pips", metric):
+        table.add_column(col, justify="left" if col in ("run id", "parameters") else "right")
+    for row in rows[:30]:
+        params = ", ".join(f"{k[6:]}={v}" for k, v in row.items() if k.startswith("param."))
+        value = row.get(metric)
+        table.add_row(
+            str(row.get("run_id")),
+            str(row.get("symbol")),
+            params,
+            str(row.get("state", "done")),
+            str(row.get("trades")),
+            f"{row.get('net_pips', 0.0):,.1f}",
+            "-" if value is None else f"{value:,.3f}",
+        )
+    out.print(table)
+    print_problems(out, stored.get("failed", []), {})
+    out.print("each backtest is a run of its own: `fxd runs show RUN_ID`")

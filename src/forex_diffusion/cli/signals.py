@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -115,7 +116,9 @@ def generate(
     predictor = _predictor(
         forecaster, candles.iloc[:fit_end], sym=sym, tf=tf, epochs=epochs, seed=seed
     )
+    rid = run_id or f"sg-{uuid.uuid4().hex[:12]}"
     fusion = UnifiedSignalFusion(
+        scope=rid,
         scorer=SignalQualityScorer(
             weights=cfg.weights,
             threshold=cfg.threshold,
@@ -157,14 +160,14 @@ def generate(
     settings = {**cfg.model_dump(mode="json"), "forecaster": forecaster.value, "epochs": epochs}
     settings["model_id"] = predictor.model_id if predictor is not None else None
     runs = RunRepository(store)
-    rid = runs.create(
+    runs.create(
         kind="signals",
         config_hash=config_hash(cfg),
         config=settings,
         symbol=sym.name,
         timeframe=tf.value,
         strategy="unified_signal_fusion",
-        run_id=run_id,
+        run_id=rid,
     )
     count = FusedSignalRepository(store).save(
         ((d.signal, d.score.passed) for d in study.decisions), run_id=rid

@@ -13,13 +13,15 @@ from rich.table import Table
 from forex_diffusion.cli.backtest import (
     Costs,
     EngineOption,
+    KeepGoingOption,
     RayAddressOption,
     Where,
     WorkersOption,
-    time_option,
+    print_problems,
 )
 from forex_diffusion.cli.context import console, make_progress, state, wide_console
-from forex_diffusion.core.errors import DataError
+from forex_diffusion.cli.times import FromOption, ToOption, no_bars, time_span
+from forex_diffusion.core.errors import RunFailedError
 from forex_diffusion.core.types import Symbol, Timeframe
 
 __all__ = ["sweep"]
@@ -37,15 +39,14 @@ def sweep(
     engine: EngineOption = Where.LOCAL,
     workers: WorkersOption = None,
     ray_address: RayAddressOption = None,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="First bar traded (UTC); earlier bars warm up.")
-    ] = None,
-    to: Annotated[str | None, typer.Option(help="Last bar traded (UTC).")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     costs: Annotated[Costs, typer.Option(help="'none' turns all costs off.")] = Costs.DEFAULT,
     metric: Annotated[str, typer.Option(help="Rank by this metric (max_drawdown: lowest).")] = (
         "sharpe"
     ),
     top: Annotated[int, typer.Option(min=1, help="Rows shown.")] = 20,
+    keep_going: KeepGoingOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Parameter sweep: every combination of the grid on every symbol is one backtest (a task
@@ -61,7 +62,7 @@ def sweep(
     spec = load_grid(grid)
     tf = Timeframe.parse(timeframe)
     pairs = [Symbol.parse(s.strip()) for s in symbols.split(",") if s.strip()]
-    start, end = time_option(from_, "--from"), time_option(to, "--to")
+    start, end = time_span(from_, to)
     store = state.store()
     base = state.config.trading.model_copy(update={"strategy": spec.strategy})
     rid = f"sw-{uuid.uuid4().hex[:8]}"
@@ -70,7 +71,7 @@ def sweep(
         candles = CandleRepository(store).load(sym, tf, end=end)
         traded = candles[candles.index >= start] if start is not None else candles
         if traded.empty:
-            raise DataError(f"no {sym} {tf.value} bars to trade (see `fxd data list`)")
+            raise no_bars(store, sym, tf, start=start, end=end)
         warmup = candles[candles.index < start] if start is not None else None
         for params in spec.combinations():
             tasks.append(
@@ -94,7 +95,7 @@ def sweep(
         "costs": costs.value,
         "engine": engine.value,
     }
-    runs.create(
+    with runs.recording(
         kind="sweep",
         config_hash=config_hash(base),
         config={"trading": base.model_dump(mode="json"), **settings},
@@ -102,22 +103,27 @@ def sweep(
         timeframe=tf.value,
         strategy=spec.strategy,
         run_id=rid,
-    )
-    try:
+    ) as run:
         with make_progress() as progress:
             bar = progress.add_task(f"{len(tasks)} backtests ({engine.value})", total=len(tasks))
+
+            def done(_i: int) -> None:
+                progress.advance(bar)
+                run.beat()
+
             outcomes = map_tasks(
                 run_sweep_task,
                 tasks,
                 engine=engine.value,
                 workers=workers,
                 ray_address=ray_address,
-                on_done=lambda _i: progress.advance(bar),
+                on_done=done,
             )
         table = sweep_table(outcomes, metric=metric)
+        failed: list[dict[str, Any]] = []
         for task, outcome in zip(tasks, outcomes, strict=True):
             cfg = base.model_copy(update={"strategy_params": outcome.params})
-            runs.create(
+            with runs.recording(
                 kind="backtest",
                 config_hash=config_hash(cfg),
                 config={"trading": cfg.model_dump(mode="json"), "sweep": rid},
@@ -125,15 +131,30 @@ def sweep(
                 timeframe=tf.value,
                 strategy=spec.strategy,
                 run_id=task.run_id,
+            ) as combo:
+                combo.metrics = outcome.result.summary()
+                if outcome.result.failed:
+                    combo.fail(outcome.result.reason or "unknown error")
+                    failed.append(
+                        {
+                            "run_id": task.run_id,
+                            "params": outcome.params,
+                            "error": outcome.result.reason,
+                        }
+                    )
+        rows = json.loads(table.to_json(orient="records", double_precision=15))
+        run.metrics = {"metric": metric, "results": rows, "failed": failed}
+        if failed and not keep_going:
+            raise RunFailedError(
+                rid,
+                f"{len(failed)} of {len(tasks)} backtests failed (--keep-going to store the "
+                f"sweep anyway); {failed[0]['run_id']} {failed[0]['params']}: "
+                f"{failed[0]['error']}",
             )
-            runs.finish(task.run_id, metrics=outcome.result.summary())
-    except Exception as exc:
-        runs.finish(rid, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise
-    rows = json.loads(table.to_json(orient="records", double_precision=15))
-    runs.finish(rid, metrics={"metric": metric, "results": rows})
     if as_json:
-        console.print_json(json.dumps({"run_id": rid, "metric": metric, "results": rows}))
+        console.print_json(
+            json.dumps({"run_id": rid, "metric": metric, "results": rows, "failed": failed})
+        )
         return
     out = wide_console(140)
     shown = Table(
@@ -146,6 +167,7 @@ def sweep(
     for row in rows[:top]:
         shown.add_row(*(_cell(col, row[col]) for col in columns))
     out.print(shown)
+    print_problems(out, failed, {})
     out.print(f"each backtest is a stored run; see `fxd runs show {rid}` and its backtest runs")
 
 

@@ -5,7 +5,8 @@ On one bar's close, for one symbol:
 
 1. every source proposes :class:`~forex_diffusion.intelligence.candidates.Candidate` s (patterns
    with their calibrated score, forecasts from their quantiles, registered sources from the
-   :class:`BarContext`); a source that fails is logged, counted and skipped;
+   :class:`BarContext`); a source that raises an expected error (a ``ForexDiffusionError``) is
+   logged, counted and skipped, anything else (a bug) propagates and fails the run;
 2. sources reinforce or weaken each other: a candidate's strength is combined in log-odds with
    every other candidate, ``logit(s) + w * sum(logit(s_agree)) - w * sum(logit(s_oppose))``
    (``w`` = ``agreement_weight``, 0.5: sources are not independent), so a 0.5 (no edge)
@@ -20,15 +21,17 @@ rejected ones can be stored and compared with the selected ones out of sample.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from forex_diffusion.core.errors import ForexDiffusionError
 from forex_diffusion.core.events import Forecast, FusedSignal, PatternEvent
 from forex_diffusion.intelligence.candidates import (
     Candidate,
@@ -125,6 +128,9 @@ class UnifiedSignalFusion:
         Horizon (bars) a forecast signals on; ``None``: its longest.
     agreement_weight
         Weight of other sources' log-odds when they agree or oppose.
+    scope
+        The run the signals belong to: part of every signal id, which is derived from the run,
+        series, bar, source and key (the same run twice makes the same ids).
     """
 
     def __init__(
@@ -135,12 +141,14 @@ class UnifiedSignalFusion:
         max_per_regime: int = 3,
         forecast_horizon: int | None = None,
         agreement_weight: float = 0.5,
+        scope: str = "",
     ) -> None:
         self.scorer = scorer or SignalQualityScorer()
         self.calibration = calibration
         self.max_per_regime = max_per_regime
         self.forecast_horizon = forecast_horizon
         self.agreement_weight = agreement_weight
+        self.scope = scope
         self.sources: dict[str, SignalSource] = {}
         self.source_errors: dict[str, int] = {}
         self.last_decisions: list[SignalDecision] = []
@@ -164,6 +172,8 @@ class UnifiedSignalFusion:
     ) -> list[Candidate]:
         """Every source's candidates for this bar."""
         out: list[Candidate] = []
+        if not math.isfinite(context.atr):  # no ATR yet: no pattern levels to trade
+            patterns = ()
         for event in patterns:
             try:
                 raw = event.score
@@ -180,7 +190,7 @@ class UnifiedSignalFusion:
                     strength=strength,
                     family=_FAMILY.get(event.pattern_key),
                 )
-            except Exception as exc:  # a failing source is skipped, never fatal
+            except ForexDiffusionError as exc:  # an expected failure: skipped and counted
                 self._failed("pattern", exc)
                 continue
             if found is not None:
@@ -190,7 +200,7 @@ class UnifiedSignalFusion:
                 made = signal_from_forecast(
                     forecast, bar=context.bar, spread=context.spread, horizon=self.forecast_horizon
                 )
-            except Exception as exc:
+            except ForexDiffusionError as exc:
                 self._failed("forecast", exc)
                 continue
             if made is not None:
@@ -198,9 +208,29 @@ class UnifiedSignalFusion:
         for name, source in self.sources.items():
             try:
                 out.extend(source(context))
-            except Exception as exc:
+            except ForexDiffusionError as exc:
                 self._failed(name, exc)
         return out
+
+    def _signal_id(
+        self, context: BarContext, c: Candidate, seen: dict[tuple[str, str], int]
+    ) -> str:
+        """A deterministic id: the run (:attr:`scope`), series, bar, source and key, and the
+        candidate's number among those of the same source and key on this bar."""
+        key = (c.source, c.detail)
+        n = seen[key] = seen.get(key, -1) + 1
+        text = "|".join(
+            (
+                self.scope,
+                context.symbol,
+                context.timeframe,
+                str(pd.Timestamp(c.timestamp).value),
+                c.source,
+                c.detail,
+                str(n),
+            )
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def _fused_strength(
         self, c: Candidate, others: list[Candidate]
@@ -232,12 +262,13 @@ class UnifiedSignalFusion:
         )
         selected = set(passed[: self.max_per_regime])
         decisions = []
+        seen: dict[tuple[str, str], int] = {}
         for k, (c, strength, info, score) in enumerate(scored):
             reason = (
                 "selected" if k in selected else "regime cap" if score.passed else "below threshold"
             )
             signal = FusedSignal(
-                signal_id=uuid.uuid4().hex,
+                signal_id=self._signal_id(context, c, seen),
                 source=c.source,
                 symbol=context.symbol,
                 timeframe=context.timeframe,

@@ -2,20 +2,25 @@
 
 from forex_diffusion.storage.database import Store, default_database_url
 from forex_diffusion.storage.repositories import (
+    LIVE_STATUSES,
     CandleRepository,
     FusedSignalRepository,
     PatternEventRepository,
+    RunHandle,
     RunRepository,
     SeriesSummary,
     TradingRepository,
     TrainedModelRepository,
     UpsertResult,
+    this_process,
 )
 
 __all__ = [
+    "LIVE_STATUSES",
     "CandleRepository",
     "FusedSignalRepository",
     "PatternEventRepository",
+    "RunHandle",
     "RunRepository",
     "SeriesSummary",
     "Store",
@@ -23,4 +28,5 @@ __all__ = [
     "TrainedModelRepository",
     "UpsertResult",
     "default_database_url",
+    "this_process",
 ]

@@ -22,10 +22,24 @@ from typing import Any, Literal
 import pandas as pd
 
 from forex_diffusion.core.config import config_hash
-from forex_diffusion.core.errors import ConfigError, DataError, StorageError
+from forex_diffusion.core.errors import (
+    ConfigError,
+    ConflictError,
+    DataError,
+    NotFoundError,
+    RunFailedError,
+    StorageError,
+)
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Symbol, Timeframe
-from forex_diffusion.storage import CandleRepository, RunRepository, Store, TradingRepository
+from forex_diffusion.storage import (
+    LIVE_STATUSES,
+    CandleRepository,
+    RunRepository,
+    Store,
+    TradingRepository,
+    this_process,
+)
 from forex_diffusion.trading.automated_trading_engine import (
     AutomatedTradingEngine,
     BarRecord,
@@ -143,13 +157,16 @@ class PaperRun:
         stop: threading.Event | None = None,
     ) -> int:
         """Trade ``bars`` in order (up to a set ``stop``); returns how many. Each bar holds
-        :attr:`lock`, so another thread reading the engine sees whole bars."""
+        :attr:`lock`, so another thread reading the engine sees whole bars. A
+        :class:`RunFailedError` when the engine fails on a bar (its changes are stored)."""
         for i, ts in enumerate(pd.DatetimeIndex(bars.index)):
             if stop is not None and stop.is_set():
                 return i
             with self.lock:
                 self.engine.on_bar(self.symbol, self.timeframe, bars.iloc[i])
                 self.last = ts
+            if self.engine.state is EngineState.ERROR:  # stored up to this bar, then stop
+                raise RunFailedError(self.run_id, self.engine.reason or "unknown error")
             if on_bar is not None:
                 on_bar(self.last)
         return len(bars)
@@ -163,17 +180,27 @@ class PaperRun:
         stop: threading.Event | None = None,
     ) -> int:
         """Trade the stored bars after the last one, then poll for new ones, until ``stop``
-        is set (or, with ``until_idle``, no new bar comes)."""
+        is set (or, with ``until_idle``, no new bar comes). The run is stored ``running`` with
+        this process as its owner and a heartbeat while it loops, ``stopped`` (resumable) when
+        it ends, ``failed`` with the reason when the engine fails (:class:`RunFailedError`)."""
         done = 0
-        while stop is None or not stop.is_set():
-            new = self.feed(self._bars_after(self.last or self.start), on_bar, stop)
-            done += new
-            if new == 0 and until_idle:
-                break
-            if new == 0 and stop is not None:
-                stop.wait(poll_seconds)
-            elif new == 0:
-                time.sleep(poll_seconds)
+        with RunRepository(self.store).running(self.run_id, status="stopped") as handle:
+
+            def tick(ts: pd.Timestamp) -> None:
+                handle.beat()
+                if on_bar is not None:
+                    on_bar(ts)
+
+            while stop is None or not stop.is_set():
+                new = self.feed(self._bars_after(self.last or self.start), tick, stop)
+                done += new
+                handle.beat()
+                if new == 0 and until_idle:
+                    break
+                if new == 0 and stop is not None:
+                    stop.wait(poll_seconds)
+                elif new == 0:
+                    time.sleep(poll_seconds)
         return done
 
 
@@ -216,9 +243,13 @@ def resume_paper(store: Store, run_id: str) -> PaperRun:
     docstring); the returned run continues with :meth:`PaperRun.loop`."""
     row = RunRepository(store).get(run_id)
     if row is None:
-        raise StorageError(f"no run {run_id!r} in the store (see `fxd runs list`)")
+        raise NotFoundError(f"no run {run_id!r} in the store (see `fxd runs list`)")
     if row["kind"] != "paper":
-        raise StorageError(f"run {run_id} is a {row['kind']} run, not a paper run")
+        raise ConflictError(f"run {run_id} is a {row['kind']} run, not a paper run")
+    if row["status"] in LIVE_STATUSES and row["owner"] != this_process():
+        raise ConflictError(
+            f"run {run_id} is {row['status']} in process {row['owner']}: stop it first"
+        )
     settings = row["config"] or {}
     config = TradingConfig.model_validate(settings["trading"])
     start = pd.Timestamp(settings["start"]) if settings.get("start") else None

@@ -7,17 +7,25 @@ from forex_diffusion.storage.repositories.candles import (
 )
 from forex_diffusion.storage.repositories.models import TrainedModelRepository
 from forex_diffusion.storage.repositories.patterns import PatternEventRepository
-from forex_diffusion.storage.repositories.runs import RunRepository
+from forex_diffusion.storage.repositories.runs import (
+    LIVE_STATUSES,
+    RunHandle,
+    RunRepository,
+    this_process,
+)
 from forex_diffusion.storage.repositories.signals import FusedSignalRepository
 from forex_diffusion.storage.repositories.trading import TradingRepository
 
 __all__ = [
+    "LIVE_STATUSES",
     "CandleRepository",
     "FusedSignalRepository",
     "PatternEventRepository",
+    "RunHandle",
     "RunRepository",
     "SeriesSummary",
     "TradingRepository",
     "TrainedModelRepository",
     "UpsertResult",
+    "this_process",
 ]
