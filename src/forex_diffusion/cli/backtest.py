@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from forex_diffusion.cli.context import console, make_progress, state, wide_console
-from forex_diffusion.cli.paper import with_strategy
-from forex_diffusion.core.errors import ConfigError, DataError
+from forex_diffusion.cli.strategies import ParamOption, StrategyOption, with_strategy
+from forex_diffusion.cli.times import FromOption, ToOption, no_bars, time_span
+from forex_diffusion.core.errors import ConfigError, DataError, RunFailedError
 from forex_diffusion.core.types import Symbol, Timeframe
 
 if TYPE_CHECKING:
@@ -24,12 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EngineOption",
+    "KeepGoingOption",
     "RayAddressOption",
     "Where",
     "WorkersOption",
     "backtest",
+    "print_problems",
     "stored_walkforward",
-    "time_option",
     "walkforward",
 ]
 
@@ -66,19 +70,6 @@ class Costs(StrEnum):
 
     DEFAULT = "default"
     NONE = "none"
-
-
-def time_option(text: str | None, option: str) -> pd.Timestamp | None:
-    """A ``--from``/``--to`` value as a UTC timestamp (naive means UTC)."""
-    import pandas as pd
-
-    if not text:
-        return None
-    try:
-        ts = pd.Timestamp(text)
-    except ValueError as exc:
-        raise ConfigError(f"{option} {text!r}: not a time ({exc})") from None
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _fmt(key: str, value: Any) -> str:
@@ -134,20 +125,13 @@ def _report(
 def backtest(
     symbol: Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")],
     timeframe: Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")],
-    strategy: Annotated[
-        str | None,
-        typer.Option(help="fused, sma_cross, rsi_reversion, donchian_breakout [config]."),
-    ] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter name=value.")
-    ] = None,
+    strategy: StrategyOption = None,
+    param: ParamOption = None,
     costs: Annotated[
         Costs, typer.Option(help="'none' turns spread, slippage, commission and swap off.")
     ] = Costs.DEFAULT,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="First bar traded (UTC); earlier bars warm up.")
-    ] = None,
-    to: Annotated[str | None, typer.Option(help="Last bar traded (UTC).")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     config_file: Annotated[
         Path | None,
         typer.Option(
@@ -176,18 +160,15 @@ def backtest(
     sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
     base = (load_config(config_file) if config_file else state.config).trading
     cfg = with_strategy(base, strategy, param)
-    start, end = time_option(from_, "--from"), time_option(to, "--to")
+    start, end = time_span(from_, to)
     store = state.store()
     candles = CandleRepository(store).load(sym, tf, end=end)
-    if candles.empty:
-        raise DataError(f"no {sym} {tf.value} candles in the store (see `fxd data list`)")
     traded = candles[candles.index >= start] if start is not None else candles
     if traded.empty:
-        raise DataError(f"no {sym} {tf.value} bars between {from_ or 'the start'} and {to}")
+        raise no_bars(store, sym, tf, start=start, end=end)
     warmup = candles[candles.index < start] if start is not None else None
     rid = run_id or f"bt-{uuid.uuid4().hex[:12]}"
-    runs = RunRepository(store)
-    runs.create(
+    with RunRepository(store).recording(
         kind="backtest",
         config_hash=config_hash(cfg),
         config={
@@ -200,31 +181,35 @@ def backtest(
         timeframe=tf.value,
         strategy=cfg.strategy,
         run_id=rid,
-    )
-    recorder = BufferedRecorder(store, rid)
-    try:
+    ) as run:
+        recorder = BufferedRecorder(store, rid)
         with make_progress() as progress:
             task = progress.add_task(f"{cfg.strategy} on {sym} {tf.value}", total=len(traded))
-            result = run_backtest(
-                traded,
-                symbol=sym.name,
-                timeframe=tf.value,
-                config=cfg,
-                costs=costs is Costs.DEFAULT,
-                run_id=rid,
-                recorder=recorder,
-                warmup=warmup,
-                on_bar=lambda done, total: progress.update(task, completed=done),
-            )
-        recorder.flush()
-    except Exception as exc:
-        runs.finish(rid, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise
-    summary = result.summary()
-    runs.finish(
-        rid,
-        metrics={k: summary[k] for k in ("trade_count", "net_pips", "metrics", "pnl_by_source")},
-    )
+
+            def on_bar(done: int, total: int) -> None:
+                progress.update(task, completed=done)
+                run.beat()
+
+            try:
+                result = run_backtest(
+                    traded,
+                    symbol=sym.name,
+                    timeframe=tf.value,
+                    config=cfg,
+                    costs=costs is Costs.DEFAULT,
+                    run_id=rid,
+                    recorder=recorder,
+                    warmup=warmup,
+                    on_bar=on_bar,
+                )
+            finally:
+                recorder.flush()  # what it did up to a failure is stored too
+        summary = result.summary()
+        run.metrics = {
+            k: summary[k] for k in ("trade_count", "net_pips", "metrics", "pnl_by_source")
+        } | {"signal_errors": summary["signal_errors"]}
+        if result.failed:
+            raise RunFailedError(rid, result.reason or "unknown error")
     if report is not None:
         summary["report"] = str(_report(report, result, candles, traded, sym, tf, fans))
     if as_json:
@@ -248,6 +233,7 @@ def backtest(
     out.print(table)
     if result.reason:
         out.print(f"engine: {result.reason}")
+    print_problems(out, [], result.signal_errors)
     out.print(f"stored as run {rid}; see `fxd runs show {rid}`")
     if report is not None:
         out.print(f"report: {summary['report']}")
@@ -266,10 +252,13 @@ def stored_walkforward(
     engine: Engine = "serial",
     workers: int | None = None,
     ray_address: str | None = None,
+    keep_going: bool = False,
 ) -> tuple[str, Any, dict[str, Any]]:
     """Run a walk-forward study on ``engine`` with a progress bar, then store it: one
-    ``walkforward`` run and every fold as a ``backtest`` run with all its bars. Returns the run
-    id, the study and its summary."""
+    ``walkforward`` run and every fold as a ``backtest`` run with all its bars. A failed fold
+    is stored ``failed`` with its reason; the study fails too (:class:`RunFailedError`, after
+    storing everything) unless ``keep_going``. Returns the run id, the study and its
+    summary."""
     import uuid
     from functools import partial
 
@@ -281,28 +270,28 @@ def stored_walkforward(
     store = state.store()
     rid = f"wf-{uuid.uuid4().hex[:8]}"
     runs = RunRepository(store)
-
-    def create(kind: str, run: str) -> None:
-        runs.create(
-            kind=kind,
-            config_hash=config_hash(cfg),
-            config={"trading": cfg.model_dump(mode="json"), **settings},
-            symbol=sym.name,
-            timeframe=tf.value,
-            strategy=cfg.strategy,
-            run_id=run,
-        )
-
-    create("walkforward", rid)
-    try:
+    recorded = partial(
+        runs.recording,
+        config_hash=config_hash(cfg),
+        config={"trading": cfg.model_dump(mode="json"), **settings},
+        symbol=sym.name,
+        timeframe=tf.value,
+        strategy=cfg.strategy,
+    )
+    with recorded(kind="walkforward", run_id=rid) as run:
         with make_progress() as progress:
             task = progress.add_task(f"walk-forward folds ({engine})", total=len(plan))
+
+            def done(_i: int) -> None:
+                progress.advance(task)
+                run.beat()
+
             mapper = partial(
                 map_tasks,
                 engine=engine,
                 workers=workers,
                 ray_address=ray_address,
-                on_done=lambda _i: progress.advance(task),
+                on_done=done,
             )
             study = run_walkforward(
                 candles,
@@ -317,35 +306,58 @@ def stored_walkforward(
                 mapper=mapper,
             )
         for f in study.folds:
-            create("backtest", f.result.run_id)
-            TradingRepository(store).record_bars(f.result.run_id, f.records)
-            runs.finish(f.result.run_id, metrics=f.result.summary())
-    except Exception as exc:
-        runs.finish(rid, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise
-    result: dict[str, Any] = {
-        "run_id": rid,
-        "engine": engine,
-        "folds": [f.summary() for f in study.folds],
-        "trade_count": len(study.trades),
-        "net_pips": float(study.trades["pnl_pips"].sum()) if len(study.trades) else 0.0,
-        "metrics": study.metrics,
-    }
-    runs.finish(rid, metrics=result)
+            with recorded(kind="backtest", run_id=f.result.run_id) as fold_run:
+                TradingRepository(store).record_bars(f.result.run_id, f.records)
+                fold_run.metrics = f.result.summary()
+                if f.result.failed:
+                    fold_run.fail(f.result.reason or "unknown error")
+        failed = [f.summary() for f in study.failed]
+        result: dict[str, Any] = {
+            "run_id": rid,
+            "engine": engine,
+            "folds": [f.summary() for f in study.folds],
+            "failed_folds": [
+                {"fold": f["fold"], "run_id": f["run_id"], "error": f["error"]} for f in failed
+            ],
+            "trade_count": len(study.trades),
+            "net_pips": float(study.trades["pnl_pips"].sum()) if len(study.trades) else 0.0,
+            "metrics": study.metrics,
+            "signal_errors": _summed(f.result.signal_errors for f in study.folds),
+        }
+        run.metrics = result
+        if failed and not keep_going:
+            first = failed[0]
+            raise RunFailedError(
+                rid,
+                f"{len(failed)} of {len(study.folds)} folds failed (--keep-going to store the "
+                f"study anyway); fold {first['fold']} ({first['run_id']}): {first['error']}",
+            )
     return rid, study, result
+
+
+def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in counts:
+        for k, v in c.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+KeepGoingOption = Annotated[
+    bool,
+    typer.Option(
+        "--keep-going",
+        help="Store the study and exit 0 even when some runs failed (they are listed).",
+    ),
+]
 
 
 def walkforward(
     symbol: Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")],
     timeframe: Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")],
     folds: Annotated[int, typer.Option(min=1, help="Test folds.")] = 4,
-    strategy: Annotated[
-        str | None,
-        typer.Option(help="fused, sma_cross, rsi_reversion, donchian_breakout [config]."),
-    ] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter name=value.")
-    ] = None,
+    strategy: StrategyOption = None,
+    param: ParamOption = None,
     train_bars: Annotated[int, typer.Option(min=1, help="Training bars per fold.")] = 1000,
     purge: Annotated[
         int, typer.Option(min=0, help="Bars dropped between train and test (>= --horizon).")
@@ -361,6 +373,7 @@ def walkforward(
     engine: EngineOption = Where.LOCAL,
     workers: WorkersOption = None,
     ray_address: RayAddressOption = None,
+    keep_going: KeepGoingOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Walk-forward study: folds in time order, the model refitted on each fold's training
@@ -409,6 +422,7 @@ def walkforward(
         engine=engine.value,
         workers=workers,
         ray_address=ray_address,
+        keep_going=keep_going,
     )
     if as_json:
         console.print_json(json.dumps(result, default=str))
@@ -447,3 +461,16 @@ def walkforward(
         f"{', '.join(f['run_id'] for f in result['folds'])}.",
         soft_wrap=True,
     )
+    print_problems(out, result.get("failed_folds", []), result.get("signal_errors", {}))
+
+
+def print_problems(
+    out: Console, failed: list[dict[str, Any]], signal_errors: dict[str, int]
+) -> None:
+    """The runs that failed (with ``--keep-going``) and the handled signal-source failures."""
+    for f in failed:
+        label = f"fold {f['fold']} " if "fold" in f else ""
+        out.print(f"FAILED {label}run {f['run_id']}: {f['error']}", soft_wrap=True, markup=False)
+    if signal_errors:
+        counts = ", ".join(f"{k} {v:,}" for k, v in sorted(signal_errors.items()))
+        out.print(f"signal sources skipped after errors: {counts}", soft_wrap=True)
