@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from forex_diffusion.core.errors import ConflictError, DataError, StorageError
+from forex_diffusion.core.errors import ConflictError, DataError, RiskLimitError, StorageError
 from forex_diffusion.core.trading_config import RiskConfig, TradingConfig
 from forex_diffusion.data.sample import load_sample
 from forex_diffusion.storage import CandleRepository, RunRepository, Store, TradingRepository
@@ -109,3 +109,20 @@ def test_bad_runs_are_named(sqlite_store: Store, candles: pd.DataFrame) -> None:
     start_paper(sqlite_store, run_id="dup", symbol="EURUSD", timeframe="H1", config=CONFIG)
     with pytest.raises(ConflictError, match="already exists"):
         start_paper(sqlite_store, run_id="dup", symbol="EURUSD", timeframe="H1", config=CONFIG)
+
+
+def test_a_kill_switched_run_is_stopped_with_the_reason_and_cannot_be_resumed(
+    sqlite_store: Store, candles: pd.DataFrame
+) -> None:
+    CandleRepository(sqlite_store).upsert("EURUSD", "H1", candles)
+    config = CONFIG.model_copy(update={"risk": RiskConfig(max_drawdown=0.002)})
+    run = start_paper(
+        sqlite_store, run_id="kill", symbol="EURUSD", timeframe="H1", config=config, start=START
+    )
+    run.loop(until_idle=True, poll_seconds=0.1)
+    assert run.engine.risk.killed is not None
+    row = RunRepository(sqlite_store).get("kill")
+    assert row is not None and row["status"] == "stopped"
+    assert row["error"] == run.engine.risk.killed and "kill-switch" in row["error"]
+    with pytest.raises(RiskLimitError, match="run kill cannot be resumed: drawdown kill-switch"):
+        resume_paper(sqlite_store, "kill")

@@ -225,10 +225,12 @@ def write_report(
     patterns: Sequence[PatternMark] = (),
     forecasts: Sequence[Forecast] = (),
     signals: pd.DataFrame | None = None,
+    signal_errors: Mapping[str, int] | None = None,
     max_bars: int = 3000,
 ) -> Path:
     """Write the report; the price chart shows the last ``max_bars`` bars (the rest stay in
-    the equity curve and the tables). Returns the path."""
+    the equity curve and the tables); ``signal_errors``: candidates skipped per signal source
+    after an error (``BacktestResult.signal_errors``). Returns the path."""
     shown = candles.iloc[-max_bars:]
     price = _price_figure(
         shown,
@@ -266,6 +268,10 @@ def write_report(
         "<h2>P&amp;L by signal source</h2>",
         bars.to_html(full_html=False, include_plotlyjs=False),
         _table(source_rows, ["source", "trades", "net P&L"]),
+        "<h3>Signal sources skipped after errors</h3>",
+        _table(sorted((signal_errors or {}).items()), ["source", "errors"])
+        if signal_errors
+        else '<p class="note">none: no signal source failed.</p>',
         "<h2>Quality gate</h2>",
         _gate_section(signals, candles, symbol),
         "</body></html>",

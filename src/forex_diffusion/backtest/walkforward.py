@@ -168,6 +168,15 @@ class WalkForward:
         """The folds whose run failed."""
         return [f for f in self.folds if f.result.failed]
 
+    @property
+    def signal_errors(self) -> dict[str, int]:
+        """Candidates skipped per signal source after an error, every fold summed."""
+        out: dict[str, int] = {}
+        for f in self.folds:
+            for source, count in f.result.signal_errors.items():
+                out[source] = out.get(source, 0) + count
+        return out
+
 
 def _chained(results: list[BacktestResult], initial: float) -> pd.Series:
     """The test windows' equity curves chained: each fold continues from the last one's

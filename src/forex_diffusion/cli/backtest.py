@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -119,6 +118,7 @@ def _report(
         patterns=marks,
         forecasts=forecasts,
         signals=None if signals.empty else signals,
+        signal_errors=result.signal_errors,
     )
 
 
@@ -322,7 +322,7 @@ def stored_walkforward(
             "trade_count": len(study.trades),
             "net_pips": float(study.trades["pnl_pips"].sum()) if len(study.trades) else 0.0,
             "metrics": study.metrics,
-            "signal_errors": _summed(f.result.signal_errors for f in study.folds),
+            "signal_errors": study.signal_errors,
         }
         run.metrics = result
         if failed and not keep_going:
@@ -333,14 +333,6 @@ def stored_walkforward(
                 f"study anyway); fold {first['fold']} ({first['run_id']}): {first['error']}",
             )
     return rid, study, result
-
-
-def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for c in counts:
-        for k, v in c.items():
-            out[k] = out.get(k, 0) + v
-    return out
 
 
 KeepGoingOption = Annotated[

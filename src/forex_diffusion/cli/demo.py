@@ -53,7 +53,7 @@ def demo(
     from forex_diffusion.backtest.walkforward import make_folds
     from forex_diffusion.cli.backtest import stored_walkforward
     from forex_diffusion.cli.data import import_sample
-    from forex_diffusion.cli.paper import with_strategy
+    from forex_diffusion.cli.strategies import with_strategy
 
     folder = out or Path(platformdirs.user_data_dir("forex_diffusion")) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
@@ -166,6 +166,7 @@ def _report(
         pnl_by_source={str(k): float(v) for k, v in dict(by_source).items()},
         patterns=pattern_marks(signals) if len(signals) else (),
         signals=signals if len(signals) else None,
+        signal_errors=study.signal_errors,
     )
 
 

@@ -27,6 +27,7 @@ from forex_diffusion.core.errors import (
     ConflictError,
     DataError,
     NotFoundError,
+    RiskLimitError,
     RunFailedError,
     StorageError,
 )
@@ -129,7 +130,7 @@ class PaperRun:
     def _apply(self, action: str) -> None:
         if action == "pause":
             if self.engine.state is not EngineState.RUNNING:
-                raise ConfigError(f"run {self.run_id} is {self.engine.state.value}, not running")
+                raise ConflictError(f"run {self.run_id} is {self.engine.state.value}, not running")
             self.engine.pause(PAUSED_BY_USER)
         elif action == "resume":
             self.engine.resume()
@@ -201,6 +202,8 @@ class PaperRun:
                     stop.wait(poll_seconds)
                 elif new == 0:
                     time.sleep(poll_seconds)
+            if self.engine.risk.killed:  # stored with the run: why it cannot be resumed
+                handle.error = self.engine.risk.killed
         return done
 
 
@@ -240,7 +243,9 @@ def start_paper(
 
 def resume_paper(store: Store, run_id: str) -> PaperRun:
     """Rebuild a paper run and replay it up to its last processed bar (see the module
-    docstring); the returned run continues with :meth:`PaperRun.loop`."""
+    docstring); the returned run continues with :meth:`PaperRun.loop`. A
+    :class:`RiskLimitError` when its drawdown kill-switch fired (it holds for the run), a
+    :class:`ConflictError` when another live process trades it."""
     row = RunRepository(store).get(run_id)
     if row is None:
         raise NotFoundError(f"no run {run_id!r} in the store (see `fxd runs list`)")
@@ -272,5 +277,7 @@ def resume_paper(store: Store, run_id: str) -> PaperRun:
         if run.last != last:
             raise StorageError(f"run {run_id}: its last bar {last} is no longer in the store")
         logger.info("run %s: replayed to %s (%d orders checked)", run_id, last, check.seen)
+    if run.engine.risk.killed:  # it closed everything and may not open again
+        raise RiskLimitError(f"run {run_id} cannot be resumed: {run.engine.risk.killed}")
     run.engine.recorder = StoreRecorder(store)
     return run
