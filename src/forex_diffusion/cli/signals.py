@@ -130,37 +130,9 @@ def generate(
         agreement_weight=cfg.agreement_weight,
     )
     store = state.store()
-    with make_progress() as progress:
-        fc_task = progress.add_task("forecasting", total=None, visible=predictor is not None)
-
-        def forecasts(frame: pd.DataFrame, positions: Sequence[int]) -> list[Forecast]:
-            assert predictor is not None
-            progress.update(fc_task, total=len(positions))
-            out: list[Forecast] = []
-            for i in range(0, len(positions), CHUNK):
-                chunk = list(positions[i : i + CHUNK])
-                out.extend(
-                    predictor.predict_batch(frame, chunk, num_samples=samples, seed=seed + i)
-                )
-                progress.update(fc_task, completed=len(out))
-            return out
-
-        bar_task = progress.add_task("fusing bar by bar", total=None)
-        study = run_signal_study(
-            candles,
-            symbol=sym.name,
-            timeframe=tf.value,
-            fit_fraction=cfg.fit_fraction,
-            forecaster=forecasts if predictor is not None else None,
-            sentiment=feed,
-            spread_pips=cfg.spread_pips,
-            fusion=fusion,
-            on_bar=lambda done, total: progress.update(bar_task, completed=done, total=total),
-        )
     settings = {**cfg.model_dump(mode="json"), "forecaster": forecaster.value, "epochs": epochs}
     settings["model_id"] = predictor.model_id if predictor is not None else None
-    runs = RunRepository(store)
-    runs.create(
+    with RunRepository(store).recording(
         kind="signals",
         config_hash=config_hash(cfg),
         config=settings,
@@ -168,20 +140,49 @@ def generate(
         timeframe=tf.value,
         strategy="unified_signal_fusion",
         run_id=rid,
-    )
-    count = FusedSignalRepository(store).save(
-        ((d.signal, d.score.passed) for d in study.decisions), run_id=rid
-    )
-    passed = sum(d.score.passed for d in study.decisions)
-    runs.finish(
-        rid,
-        metrics={
+    ) as run:
+        with make_progress() as progress:
+            fc_task = progress.add_task("forecasting", total=None, visible=predictor is not None)
+
+            def forecasts(frame: pd.DataFrame, positions: Sequence[int]) -> list[Forecast]:
+                assert predictor is not None
+                progress.update(fc_task, total=len(positions))
+                out: list[Forecast] = []
+                for i in range(0, len(positions), CHUNK):
+                    chunk = list(positions[i : i + CHUNK])
+                    out.extend(
+                        predictor.predict_batch(frame, chunk, num_samples=samples, seed=seed + i)
+                    )
+                    progress.update(fc_task, completed=len(out))
+                    run.beat()
+                return out
+
+            def on_bar(done: int, total: int) -> None:
+                progress.update(bar_task, completed=done, total=total)
+                run.beat()
+
+            bar_task = progress.add_task("fusing bar by bar", total=None)
+            study = run_signal_study(
+                candles,
+                symbol=sym.name,
+                timeframe=tf.value,
+                fit_fraction=cfg.fit_fraction,
+                forecaster=forecasts if predictor is not None else None,
+                sentiment=feed,
+                spread_pips=cfg.spread_pips,
+                fusion=fusion,
+                on_bar=on_bar,
+            )
+        count = FusedSignalRepository(store).save(
+            ((d.signal, d.score.passed) for d in study.decisions), run_id=rid
+        )
+        passed = sum(d.score.passed for d in study.decisions)
+        run.metrics = {
             "signals": count,
             "passed": passed,
             "fit_end": study.fit_end.isoformat(),
             "source_errors": dict(fusion.source_errors),
-        },
-    )
+        }
     console.print(
         f"run {rid}: {count:,} candidate signals on {sym} {tf.value} from "
         f"{study.fit_end:%Y-%m-%d %H:%M} UTC (fitted on the bars before), {passed:,} passed the "
