@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -109,10 +110,15 @@ def test_kill_9_then_resume_gives_the_same_trades(paper_env: dict[str, str]) -> 
     killed_at = _last_bar(url, "killed")
     final = _last_bar(url, "whole")
     assert killed_at is not None and final is not None and killed_at < final
+    assert _trades(paper_env, "whole")["status"] == "stopped"  # its process ended normally
+    assert _trades(paper_env, "killed")["status"] == "interrupted"  # its process is gone
+    listed = fxd(paper_env, "runs", "list", "--kind", "paper")
+    assert re.search(r"killed\s.*interrupted", listed.out), listed.out
 
     resumed = fxd(paper_env, "paper", "resume", "killed", "--until-idle")
     assert resumed.code == 0, resumed.err
     assert "resumed after" in resumed.out
+    assert _trades(paper_env, "killed")["status"] == "stopped"
     again = _trades(paper_env, "killed")
     assert again["trades"] == reference["trades"]
     assert len(again["orders"]) == len(reference["orders"])  # type: ignore[arg-type]

@@ -56,6 +56,7 @@ def test_a_backtest_whose_strategy_raises_is_stored_failed(sample_env: dict[str,
     run = show(env, "b1")
     assert run["status"] == "failed"
     assert run["error"] == f"KeyError: 'boom' (EURUSD H1 bar {AT})"
+    assert run["metrics"]["signal_errors"] == {}  # type: ignore[index]
     trades = run["trades"]
     assert isinstance(trades, list) and len(trades) > 0  # what it did up to there
     assert max(pd.Timestamp(t["exit_time"]) for t in trades) <= pd.Timestamp(AT)
