@@ -23,6 +23,7 @@ from forex_diffusion.cli import (
     runs,
     serve,
     signals,
+    strategies,
     sweep,
 )
 from forex_diffusion.cli.context import err_console, state
@@ -36,7 +37,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="rich",
+    # help texts are plain text: "[config]", "[params]" and "[fixed]" show as written (rich
+    # markup would take them for style tags and drop them)
+    rich_markup_mode=None,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(data.app, name="data")
@@ -52,6 +55,7 @@ app.command("evaluate")(forecast.evaluate)
 app.command("backtest")(backtest.backtest)
 app.command("walkforward")(backtest.walkforward)
 app.command("sweep")(sweep.sweep)
+app.command("strategies")(strategies.strategies)
 app.command("serve")(serve.serve)
 
 

@@ -2,63 +2,43 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from forex_diffusion.cli.context import console, state
-from forex_diffusion.core.errors import ConfigError
-from forex_diffusion.core.trading_config import TradingConfig
+from forex_diffusion.cli.strategies import ParamOption, StrategyOption, with_strategy
+from forex_diffusion.cli.times import parse_time
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from forex_diffusion.trading.paper import PaperRun
 
-__all__ = ["app", "parse_params", "with_strategy"]
+__all__ = ["app"]
 
 app = typer.Typer(help="Paper trading: every stored bar in order, then each new one as it comes.")
 
 UntilIdle = Annotated[
-    bool, typer.Option("--until-idle", help="Exit once no new bar arrives (scripts, tests).")
+    bool,
+    typer.Option(
+        "--until-idle",
+        help="Exit once no new bar arrives (scripts, tests); without it the run waits for new "
+        "bars until Ctrl-C.",
+    ),
 ]
 Poll = Annotated[float, typer.Option(min=0.1, help="Seconds between looks for new bars.")]
 
 
-def parse_params(items: list[str]) -> dict[str, float | int | str | bool]:
-    """``name=value`` pairs into typed strategy parameters (int, float, bool or text)."""
-    out: dict[str, float | int | str | bool] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f"--param {item!r}: expected name=value")
-        value: float | int | str | bool = raw
-        if raw.lower() in ("true", "false"):
-            value = raw.lower() == "true"
-        else:
-            for kind in (int, float):
-                try:
-                    value = kind(raw)
-                    break
-                except ValueError:
-                    continue
-        out[name.strip()] = value
-    return out
-
-
-def with_strategy(
-    config: TradingConfig, strategy: str | None, params: list[str] | None
-) -> TradingConfig:
-    """The trading config with ``--strategy`` (its parameters reset) and ``--param`` applied."""
-    update: dict[str, Any] = {}
-    if strategy:
-        update = {"strategy": strategy, "strategy_params": {}}
-    if params:
-        update["strategy_params"] = {
-            **update.get("strategy_params", config.strategy_params),
-            **parse_params(params),
-        }
-    return TradingConfig.model_validate({**config.model_dump(), **update})
+def _say_how_it_runs(run_id: str, *, until_idle: bool, poll: float) -> None:
+    """Without --until-idle the loop never ends by itself: say what it does and how to stop."""
+    if not until_idle:
+        console.print(
+            f"trading the stored bars, then waiting for new ones (looking every {poll:g} s); "
+            f"Ctrl-C stops it, `fxd paper resume {run_id}` continues it later "
+            "(--until-idle: exit once no new bar arrives)",
+            soft_wrap=True,
+        )
 
 
 def _loop(run: PaperRun, *, until_idle: bool, poll: float) -> None:
@@ -89,32 +69,25 @@ def start(
     run_id: Annotated[str, typer.Option("--run-id", help="Id of the new run (<= 24 chars).")],
     symbol: Annotated[str, typer.Option(help="Currency pair, e.g. EURUSD.")],
     timeframe: Annotated[str, typer.Option(help="Timeframe, e.g. H1.")],
-    strategy: Annotated[
-        str | None, typer.Option(help="Strategy name [config: trading.strategy].")
-    ] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter name=value.")
-    ] = None,
+    strategy: StrategyOption = None,
+    param: ParamOption = None,
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="Trade the bars after this time (UTC); earlier ones warm up."),
+        typer.Option(
+            "--from",
+            help="Trade the bars after this time, ISO 8601 (2017-09-01, 2017-09-01T12:00, "
+            "2017-09-01 12:00+01:00; no offset: UTC); it and earlier ones warm up. Default: "
+            "every stored bar.",
+        ),
     ] = None,
     until_idle: UntilIdle = False,
     poll: Poll = 5.0,
 ) -> None:
     """Start a paper run: trade every stored bar after --from in order, then each new bar."""
-    import pandas as pd
-
     from forex_diffusion.trading.paper import start_paper
 
     cfg = with_strategy(state.config.trading, strategy, param)
-    start_ts = None
-    if from_:
-        try:
-            start_ts = pd.Timestamp(from_)
-        except ValueError as exc:
-            raise ConfigError(f"--from {from_!r}: not a time ({exc})") from None
-        start_ts = start_ts.tz_localize("UTC") if start_ts.tzinfo is None else start_ts
+    start_ts = parse_time(from_, option="--from")
     run = start_paper(
         state.store(),
         run_id=run_id,
@@ -124,6 +97,7 @@ def start(
         start=start_ts,
     )
     console.print(f"paper run {run_id}: {cfg.strategy} on {run.symbol} {run.timeframe}")
+    _say_how_it_runs(run_id, until_idle=until_idle, poll=poll)
     _loop(run, until_idle=until_idle, poll=poll)
 
 
@@ -137,6 +111,7 @@ def resume(
 
     run = resume_paper(state.store(), run_id)
     console.print(f"paper run {run_id}: resumed after {run.last or 'the start'}")
+    _say_how_it_runs(run_id, until_idle=until_idle, poll=poll)
     _loop(run, until_idle=until_idle, poll=poll)
 
 

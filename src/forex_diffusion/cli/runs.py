@@ -109,9 +109,11 @@ def show(
         console.print_json(json.dumps(result, default=str))
         return
     out = wide_console(120)
+    # a sweep over several symbols is stored without one
+    symbols = run["symbol"] or ", ".join((run["config"] or {}).get("symbols") or []) or "-"
     out.print(
-        f"run {run_id}: {run['kind']} {run['strategy'] or ''} on {run['symbol']} "
-        f"{run['timeframe']}, {run['status']}, last bar {result['last_bar']}"
+        f"run {run_id}: {run['kind']} {run['strategy'] or ''} on {symbols} "
+        f"{run['timeframe'] or ''}, {run['status']}, last bar {result['last_bar']}"
     )
     table = Table(title=f"{len(trades)} trades")
     for col in ("entry", "exit", "dir", "units", "entry px", "exit px", "pnl", "reason", "source"):

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 from forex_diffusion.core.errors import ConfigError
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "did_you_mean"]
 
 T = TypeVar("T")
+
+
+def did_you_mean(key: str, known: Iterable[str], *, n: int = 3) -> str:
+    """``"did you mean 'x'?"`` with the (at most ``n``) names in ``known`` closest to ``key``,
+    or ``""`` when none is close: the hint of every unknown-name message."""
+    close = difflib.get_close_matches(key, list(known), n=n, cutoff=0.5)
+    return f"did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 class Registry(Generic[T]):
@@ -52,8 +59,8 @@ class Registry(Generic[T]):
 
     def unknown_message(self, key: str) -> str:
         """The one-line message for an unknown ``key``, with the closest known keys."""
-        close = difflib.get_close_matches(key, list(self._items), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        hint = did_you_mean(key, self._items)
+        hint = f"; {hint}" if hint else ""
         return f"unknown {self.kind} {key!r}{hint} (known: {len(self._items)})"
 
     def keys(self) -> list[str]:

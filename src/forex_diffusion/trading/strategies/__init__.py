@@ -9,15 +9,23 @@ from forex_diffusion.trading.strategies.base import (
     Rules,
     Strategy,
     StrategyParams,
+    check_strategy,
     make_strategy,
+    strategy_parameters,
+    strategy_summary,
 )
+from forex_diffusion.trading.strategies.params import ParamInfo
 
 __all__ = [
     "STRATEGIES",
     "BarView",
     "Intent",
+    "ParamInfo",
     "Rules",
     "Strategy",
     "StrategyParams",
+    "check_strategy",
     "make_strategy",
+    "strategy_parameters",
+    "strategy_summary",
 ]

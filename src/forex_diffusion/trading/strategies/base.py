@@ -7,6 +7,7 @@ target); the engine sizes, checks risk, and sends orders that fill at the next b
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,13 +15,12 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from forex_diffusion.core.base_config import FrozenModel
-from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.core.events import FusedSignal, Position
 from forex_diffusion.core.registry import Registry
 from forex_diffusion.trading.broker import Account
+from forex_diffusion.trading.strategies.params import ParamInfo, describe_params, validate_params
 
 __all__ = [
     "STRATEGIES",
@@ -29,7 +29,10 @@ __all__ = [
     "Rules",
     "Strategy",
     "StrategyParams",
+    "check_strategy",
     "make_strategy",
+    "strategy_parameters",
+    "strategy_summary",
 ]
 
 
@@ -144,14 +147,7 @@ class Strategy(ABC):
         if isinstance(params, StrategyParams):
             self.params = params
         else:
-            try:
-                self.params = self.Params.model_validate(dict(params or {}))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                key = ".".join(str(p) for p in err["loc"])
-                where = f"parameter {key!r}" if key else "parameters"
-                message = str(err["msg"]).removeprefix("Value error, ")
-                raise ConfigError(f"strategy {self.name}: {where}: {message}") from None
+            self.params = validate_params(self.name, self.Params, params)
 
     @property
     def warmup(self) -> int:
@@ -182,3 +178,20 @@ STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
 def make_strategy(name: str, params: Mapping[str, Any] | None = None) -> Strategy:
     """A registered strategy by name with its parameters checked."""
     return STRATEGIES.get(name)(params)
+
+
+def check_strategy(name: str, params: Mapping[str, Any] | None = None) -> StrategyParams:
+    """The parameters of a registered strategy, checked as :func:`make_strategy` checks them,
+    without building the strategy."""
+    return validate_params(name, STRATEGIES.get(name).Params, params)
+
+
+def strategy_parameters(name: str) -> list[ParamInfo]:
+    """The parameters of a registered strategy: name, type, default, bounds, description."""
+    return describe_params(STRATEGIES.get(name).Params)
+
+
+def strategy_summary(name: str) -> str:
+    """The first paragraph of a registered strategy's docstring, on one line."""
+    doc = inspect.getdoc(STRATEGIES.get(name)) or ""
+    return " ".join(doc.split("\n\n")[0].split()).replace("``", "`")

@@ -61,22 +61,48 @@ class _Series:
 
 @STRATEGIES.register("fused")
 class FusionStrategy(Strategy):
-    """Trades the best fused, quality-gated signal of each bar (see the module docstring)."""
+    """Patterns and forecasts fused by ``UnifiedSignalFusion``: on each bar the best signal
+    that passes the six-dimension quality gate is traded with its stop and target and held at
+    most until it expires; the models are fitted once, on the bars before the first decision.
+
+    See the module docstring for the details."""
 
     name = "fused"
 
     class Params(StrategyParams):
-        forecaster: Literal["bootstrap", "diffusion", "none"] = "bootstrap"
-        fit_bars: int = Field(default=1000, ge=900, description="bars fitted on before trading")
+        forecaster: Literal["bootstrap", "diffusion", "none"] = Field(
+            default="bootstrap",
+            description="forecast source: the bootstrap random walk, the diffusion model "
+            "(trained on the fit bars), or none (patterns alone)",
+        )
+        fit_bars: int = Field(
+            default=1000,
+            ge=900,
+            description="bars before the first decision that the regime, the pattern "
+            "calibration and the forecaster are fitted on",
+        )
         window: int = Field(
             default=760, ge=730, description="bars each decision looks at (the regime needs 721)"
         )
-        threshold: float = Field(default=0.65, ge=0, le=1, description="quality gate")
-        max_per_regime: int = Field(default=3, ge=1)
-        spread_pips: float = Field(default=1.0, ge=0)
-        samples: int = Field(default=200, ge=10, description="forecast sample paths")
-        epochs: int = Field(default=10, ge=1, description="diffusion training epochs")
-        seed: int = 0
+        threshold: float = Field(
+            default=0.65,
+            ge=0,
+            le=1,
+            description="quality gate: the composite quality score a signal needs to trade",
+        )
+        max_per_regime: int = Field(
+            default=3, ge=1, description="most signals selected per regime on one bar"
+        )
+        spread_pips: float = Field(
+            default=1.0, ge=0, description="spread in pips a signal's edge must clear"
+        )
+        samples: int = Field(default=200, ge=10, description="sample paths per forecast")
+        epochs: int = Field(
+            default=10, ge=1, description="training epochs of the diffusion forecaster"
+        )
+        seed: int = Field(
+            default=0, description="random seed of the forecasts and the diffusion training"
+        )
         fit_gap: int = Field(
             default=0, ge=0, description="bars before the first decision left out of the fit"
         )

@@ -27,9 +27,18 @@ __all__ = ["DonchianBreakout", "RsiReversion", "SmaCross"]
 
 
 class _Sized(StrategyParams):
-    stop_atr: float = Field(default=2.0, ge=0, description="stop distance in ATRs (0: none)")
-    atr_period: int = Field(default=14, ge=1)
-    units: float | None = Field(default=None, gt=0, description="fixed size in base units")
+    stop_atr: float = Field(
+        default=2.0,
+        ge=0,
+        description="stop this many ATRs from the entry bar's close; the engine sizes the "
+        "position from it and the account risk (0: no stop, then units is needed)",
+    )
+    atr_period: int = Field(default=14, ge=1, description="bars of the ATR the stop is measured in")
+    units: float | None = Field(
+        default=None,
+        gt=0,
+        description="fixed position size in base units instead of sizing from the stop",
+    )
 
     @property
     def atr_bars(self) -> int:
@@ -111,8 +120,10 @@ class SmaCross(Strategy):
     name = "sma_cross"
 
     class Params(_Sized):
-        fast: int = Field(default=10, ge=1)
-        slow: int = Field(default=30, ge=2)
+        fast: int = Field(
+            default=10, ge=1, description="bars of the fast moving average (fewer than slow)"
+        )
+        slow: int = Field(default=30, ge=2, description="bars of the slow moving average")
 
         @model_validator(mode="after")
         def _ordered(self) -> SmaCross.Params:
@@ -154,10 +165,25 @@ class RsiReversion(Strategy):
     name = "rsi_reversion"
 
     class Params(_Sized):
-        period: int = Field(default=14, ge=2)
-        lower: float = Field(default=30.0, gt=0, lt=50)
-        upper: float = Field(default=70.0, gt=50, lt=100)
-        exit: float = Field(default=50.0, gt=0, lt=100)
+        period: int = Field(default=14, ge=2, description="bars of the RSI")
+        lower: float = Field(
+            default=30.0,
+            gt=0,
+            lt=50,
+            description="oversold level: long when the RSI crosses back up through it",
+        )
+        upper: float = Field(
+            default=70.0,
+            gt=50,
+            lt=100,
+            description="overbought level: short when the RSI crosses back down through it",
+        )
+        exit: float = Field(
+            default=50.0,
+            gt=0,
+            lt=100,
+            description="a position closes when the RSI crosses this level against it",
+        )
 
     params: Params
 
@@ -188,8 +214,18 @@ class DonchianBreakout(Strategy):
     name = "donchian_breakout"
 
     class Params(_Sized):
-        entry: int = Field(default=20, ge=2)
-        exit: int = Field(default=10, ge=2)
+        entry: int = Field(
+            default=20,
+            ge=2,
+            description="bars of the entry channel: its highest high and lowest low, broken by "
+            "a close, open a position",
+        )
+        exit: int = Field(
+            default=10,
+            ge=2,
+            description="bars of the exit channel: a close through its far side closes the "
+            "position",
+        )
 
     params: Params
 
