@@ -215,3 +215,16 @@ def _position(side: str) -> Any:
         entry_price=1.05,
         entry_ts=pd.Timestamp("2017-01-02", tz="UTC"),
     )
+
+
+def test_the_event_result_is_whole_while_the_engine_keeps_a_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The event loop collects every trade and equity point from the engine's records, so a
+    backtest's result does not depend on the engine's bounded window of recent trades."""
+    from forex_diffusion.trading import automated_trading_engine as ate
+
+    monkeypatch.setattr(ate, "RECENT", 3)
+    candles = synthetic(3000, seed=7)
+    result = both(candles, "EURUSD", "M1", config=config(risk=FREE))
+    assert len(result.trades) > 50 and len(result.equity) == len(candles)

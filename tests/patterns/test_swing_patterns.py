@@ -134,3 +134,29 @@ def test_detect_latest_gives_the_scan_of_the_last_bar() -> None:
         )
     everything = registry.detect_latest(candles.iloc[: bars[0] + 1])  # candles included
     assert {e.kind for e in everything} >= {str(k) for k in full["kind"].iloc[:1]}
+
+
+def test_the_scanner_bounds_its_shared_results_and_finds_the_same_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A live scanner runs for months: the detectors' memo (line fits of runs of swings) is a
+    cache, dropped when it grows past MEMO_ENTRIES, with the same events as without a bound."""
+    from forex_diffusion.patterns import swing_patterns
+    from forex_diffusion.patterns.swing_patterns import (
+        IncrementalSwingScanner,
+        scan_swing_incremental,
+    )
+
+    candles = _random_walk(2500, seed=3)
+    detectors = PatternRegistry().swing_detectors()
+    monkeypatch.setattr(swing_patterns, "MEMO_ENTRIES", 10**9)
+    unbounded = scan_swing_incremental(candles, detectors)
+    monkeypatch.setattr(swing_patterns, "MEMO_ENTRIES", 4)
+    assert len(unbounded) > 10
+    pd.testing.assert_frame_equal(scan_swing_incremental(candles, detectors), unbounded)
+    scanner = IncrementalSwingScanner(detectors)
+    largest = 0
+    for when, row in candles.iterrows():
+        scanner.update(pd.Timestamp(when), row.to_dict())  # type: ignore[arg-type]
+        largest = max(largest, len(scanner._memo))
+    assert 4 < largest <= 16  # a bar adds a few entries (7 here) before the next clear

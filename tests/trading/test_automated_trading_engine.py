@@ -77,10 +77,13 @@ def test_sma_cross_enters_at_the_next_open_and_reverses_on_the_opposite_cross() 
     assert up.sum() == 1 and down.sum() == 1
     long_at = candles.index[candles.index.get_loc(up.idxmax()) + 1]
     short_at = candles.index[candles.index.get_loc(down.idxmax()) + 1]
-    sides = [(t.side, t.entry_ts, t.exit_reason) for t in engine.trades]
+    sides = [(t.side, t.entry_ts, t.exit_reason) for t in engine.recent_trades]
     assert sides == [("long", long_at, "reverse"), ("short", short_at, "end_of_data")]
-    assert engine.trades[0].exit_ts == short_at and engine.trades[1].exit_ts == candles.index[-1]
-    assert engine.trades[0].units == 10_000
+    assert (
+        engine.recent_trades[0].exit_ts == short_at
+        and engine.recent_trades[1].exit_ts == candles.index[-1]
+    )
+    assert engine.recent_trades[0].units == 10_000
 
 
 def test_intents_are_sized_from_the_stop_and_flat_closes() -> None:
@@ -90,7 +93,7 @@ def test_intents_are_sized_from_the_stop_and_flat_closes() -> None:
     }
     engine = AutomatedTradingEngine(TradingConfig(), strategy=Script(plan))
     run(engine, frame([1.10] * 8))
-    (trade,) = engine.trades
+    (trade,) = engine.recent_trades
     # 1 % of ~100,000 over 20 pips -> ~500,000 units, rounded to the lot step
     assert trade.units == pytest.approx(500_000, rel=0.01) and trade.units % 1000 == 0
     assert trade.exit_reason == "exit"
@@ -104,7 +107,7 @@ def test_risk_limits_block_new_positions() -> None:
     engine = AutomatedTradingEngine(cfg, strategy=Script(plan))
     engine.risk.killed = "testing"
     records = run(engine, frame([1.10] * 6))
-    assert engine.trades == []
+    assert engine.trade_count == 0 and not engine.recent_trades
     assert any("not opened: testing" in n for r in records for n in r.notes)
 
 
@@ -143,8 +146,8 @@ def test_transient_broker_errors_are_retried_without_duplicate_orders() -> None:
     records = run(flaky, candles)
     assert flaky_broker.errors > 100 and flaky.state is EngineState.STOPPED
     assert sleeps[:2] == [0.001, 0.002] or 0.002 in sleeps
-    assert len(clean.trades) > 10
-    assert flaky.trades == clean.trades
+    assert clean.trade_count == len(clean.recent_trades) > 10
+    assert flaky.recent_trades == clean.recent_trades
     orders = [o.client_order_id for r in records for o in r.orders if o.status == "pending"]
     assert len(orders) == len(set(orders))
 
@@ -202,7 +205,7 @@ def test_the_kill_switch_closes_everything_and_pauses() -> None:
     for _, row in frame([1.10, 1.10, 1.10, 1.095, 1.09, 1.08]).iterrows():
         engine.on_bar("EURUSD", "H1", row)
     assert engine.state is EngineState.PAUSED and "kill-switch" in (engine.reason or "")
-    assert [t.exit_reason for t in engine.trades] == ["kill_switch"]
+    assert [t.exit_reason for t in engine.recent_trades] == ["kill_switch"]
     with pytest.raises(RiskLimitError, match="cannot resume"):
         engine.resume()
 
@@ -214,7 +217,7 @@ def test_only_the_shortest_timeframe_drives_the_broker() -> None:
     engine.on_bar("EURUSD", "H1", h1.iloc[0])
     engine.on_bar("EURUSD", "H4", h1.iloc[0])  # an H4 bar of the same symbol: no broker bar
     engine.on_bar("EURUSD", "H1", h1.iloc[1])  # would raise if the H4 bar had moved the clock
-    assert len(engine.equity) == 3
+    assert len(engine.recent_equity) == 3
 
 
 def test_bad_run_ids_and_strategies_are_refused() -> None:
@@ -245,7 +248,7 @@ def test_several_symbols_trade_through_one_account() -> None:
         engine.on_bar("EURUSD", "H1", eur.iloc[i])
         engine.on_bar("USDJPY", "H1", jpy.iloc[i])
     engine.finish()
-    by_symbol = {t.symbol: t for t in engine.trades}
+    by_symbol = {t.symbol: t for t in engine.recent_trades}
     assert set(by_symbol) == {"EURUSD", "USDJPY"}
     # USDJPY P&L converted at the exit price: ~100 pips x 1000 JPY / 151 = ~662 USD
     assert by_symbol["USDJPY"].pnl == pytest.approx(
@@ -254,5 +257,23 @@ def test_several_symbols_trade_through_one_account() -> None:
         rel=1e-3,
     )
     assert engine.broker.account().balance == pytest.approx(
-        100_000 + sum(t.pnl for t in engine.trades)
+        100_000 + sum(t.pnl for t in engine.recent_trades)
     )
+
+
+def test_a_long_run_keeps_counters_and_a_bounded_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine keeps the last RECENT trades and equity points and counts the rest; every
+    trade is still in the records (what a backtest collects and a paper run stores)."""
+    from forex_diffusion.trading import automated_trading_engine as ate
+
+    monkeypatch.setattr(ate, "RECENT", 4)
+    plan = {
+        i: Intent(symbol="EURUSD", direction="long" if i % 2 else "flat", units=1000.0)
+        for i in range(1, 40)
+    }
+    engine = AutomatedTradingEngine(TradingConfig(), strategy=Script(plan))
+    records = run(engine, frame([1.10 + 0.001 * (i % 3) for i in range(40)]))
+    trades = [t for r in records for t in r.trades]
+    assert engine.trade_count == len(trades) >= 15
+    assert list(engine.recent_trades) == trades[-4:]
+    assert list(engine.recent_equity) == [(r.ts, r.account.equity) for r in records[-4:]]

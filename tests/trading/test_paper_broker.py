@@ -268,3 +268,26 @@ def test_balance_equals_the_sum_of_trade_pnl() -> None:
     b.close_all(reason="end")
     pnl += sum(t.pnl for t in b.drain().trades)
     assert b.balance == pytest.approx(100_000 + pnl)
+
+
+def test_finished_orders_are_kept_in_a_bounded_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long run must not keep every order it ever made (the store keeps them): the broker
+    remembers its pending orders and the newest finished ones, with submit idempotent there."""
+    from forex_diffusion.trading import paper_broker
+
+    monkeypatch.setattr(paper_broker, "FINISHED_ORDERS", 3)
+    b = PaperBroker(config())
+    hours = pd.date_range(f"{MON} 10:00", periods=12, freq="h", tz="UTC")
+    b.on_bar("EURUSD", bar(str(hours[0]), 1.1, 1.1, 1.1, 1.1))
+    for i, ts in enumerate(hours[1:]):  # open, close, open, ...: one order filled per bar
+        held = b.positions()
+        kw = {"position_key": held[0].position_key} if held else {}
+        b.submit(order(f"o{i}", side="sell" if held else "buy", **kw))  # type: ignore[arg-type]
+        b.on_bar("EURUSD", bar(str(ts), 1.1, 1.1, 1.1, 1.1))
+    b.submit(order("waiting"))
+    assert len(b._orders) == 4  # the three newest finished ones and the pending one
+    assert [b.order(f"o{i}") is None for i in (7, 8, 9, 10)] == [True, False, False, False]
+    assert b.order("o10").status == "filled"  # type: ignore[union-attr]
+    assert b.submit(order("o10", side="sell")).status == "filled"  # still idempotent
+    assert [o.client_order_id for o in b.pending()] == ["waiting"]
+    assert len(b.drain().trades) == 5

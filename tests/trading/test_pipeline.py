@@ -59,7 +59,6 @@ def test_patterns_and_forecasts_reach_trades_and_everything_is_stored(
 
     # the report draws the gate's statistics and the passed patterns from what was stored
     from forex_diffusion.backtest.report import pattern_marks, write_report
-    from forex_diffusion.backtest.runner import trades_frame
 
     strategy = run.engine.strategy
     assert isinstance(strategy, FusionStrategy)
@@ -72,7 +71,7 @@ def test_patterns_and_forecasts_reach_trades_and_everything_is_stored(
         symbol="EURUSD",
         timeframe_delta=pd.Timedelta(hours=1),
         candles=candles.iloc[1000:],
-        trades=trades_frame(run.engine.trades),
+        trades=trades,  # the run's trades are in the store (the engine keeps a window)
         equity=equity,
         metrics={"trade_count": 1},
         pnl_by_source={"pattern": 1.0, "forecast": -1.0},

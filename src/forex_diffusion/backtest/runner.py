@@ -227,18 +227,26 @@ def _event(
     volume = (
         candles["volume"].to_numpy(float) if "volume" in candles else np.zeros(total, dtype=float)
     )
+    # what the result needs, from the records (the engine keeps only a recent window): every
+    # trade, and the equity after each bar and after the final close, at its bar's position
+    trades_done: list[Trade] = []
+    at = np.empty(total + 1, dtype=np.intp)
+    values = np.empty(total + 1, dtype=float)
+    k = 0
     for i, (ts, o, h, lo, c, v) in enumerate(zip(index, *columns, volume, strict=True)):
-        engine.on_bar(symbol, timeframe, Bar(ts, o, h, lo, c, duration, v))
+        record = engine.on_bar(symbol, timeframe, Bar(ts, o, h, lo, c, duration, v))
+        trades_done.extend(record.trades)
+        at[k], values[k] = i, record.account.equity
+        k += 1
         if on_bar is not None:
             on_bar(i + 1, total)
-    engine.finish()
-    trades = trades_frame(engine.trades)
-    times = [ts for ts, _ in engine.equity]
-    equity = pd.Series(
-        [v for _, v in engine.equity],
-        index=pd.DatetimeIndex(times, name=index.name),
-        dtype=float,
-    )
+    last = engine.finish()
+    if last is not None:
+        trades_done.extend(last.trades)
+        at[k], values[k] = index.searchsorted(last.ts), last.account.equity
+        k += 1
+    trades = trades_frame(trades_done)
+    equity = pd.Series(values[:k], index=index[at[:k]], dtype=float)
     equity = equity[~equity.index.duplicated(keep="last")]
     metrics = performance(equity, trades, initial=cfg.broker.initial_balance)
     return BacktestResult(

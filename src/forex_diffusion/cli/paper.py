@@ -58,7 +58,7 @@ def _loop(run: PaperRun, *, until_idle: bool, poll: float) -> None:
     account = engine.broker.account()
     console.print(
         f"run {run.run_id}: {count:,} bars to {run.last or '-'}; state {engine.state.value}"
-        f"{f' ({engine.reason})' if engine.reason else ''}; {len(engine.trades)} trades closed "
+        f"{f' ({engine.reason})' if engine.reason else ''}; {engine.trade_count} trades closed "
         f"in this session, {len(engine.broker.positions())} positions open; equity "
         f"{account.equity:,.2f} {account.currency}. See `fxd runs show {run.run_id}`.",
         soft_wrap=True,

@@ -10,6 +10,7 @@ need nothing but numbers (volume here; sentiment and correlation in their own mo
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
@@ -20,6 +21,7 @@ from forex_diffusion.core.errors import ConfigError
 __all__ = [
     "DEFAULT_WEIGHTS",
     "DIMENSIONS",
+    "RECENT_SCORES",
     "QualityDimensions",
     "QualityScore",
     "SignalQualityScorer",
@@ -35,6 +37,8 @@ DIMENSIONS = (
     "correlation_safety",
 )
 DEFAULT_WEIGHTS = dict(zip(DIMENSIONS, (0.25, 0.20, 0.20, 0.15, 0.10, 0.10), strict=True))
+RECENT_SCORES = 1000
+"""Scores a scorer keeps (:attr:`SignalQualityScorer.recent`); its statistics cover all."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +115,10 @@ class SignalQualityScorer:
                 raise ConfigError(f"{name}: threshold must be in [0, 1], got {value}")
         self.threshold = threshold
         self.regime_thresholds = dict(regime_thresholds or {})
-        self._history: list[QualityScore] = []
+        self.recent: deque[QualityScore] = deque(maxlen=RECENT_SCORES)
+        """The last :data:`RECENT_SCORES` scores (a long run keeps a bounded window)."""
+        self._moments = _Moments(len(DIMENSIONS) + 1)  # the dimensions, then the composite
+        self._passed = 0
 
     def score(self, dims: QualityDimensions, *, regime: str | None = None) -> QualityScore:
         """Composite and verdict of one candidate (recorded for the statistics)."""
@@ -120,29 +127,57 @@ class SignalQualityScorer:
         values = dims.as_dict()
         composite = float(sum(weights[k] * values[k] for k in DIMENSIONS))
         result = QualityScore(dims, composite, threshold, composite >= threshold, regime)
-        self._history.append(result)
+        self.recent.append(result)
+        self._moments.add([values[k] for k in DIMENSIONS] + [composite])
+        self._passed += result.passed
         return result
 
     def get_quality_statistics(self) -> dict[str, object]:
-        """Pass rate and the distribution of every dimension over the scored candidates."""
-        if not self._history:
+        """Pass rate and the distribution of every dimension over every scored candidate
+        (running totals: the scores themselves are not kept)."""
+        m = self._moments
+        if not m.count:
             return {"count": 0, "pass_rate": None, "dimensions": {}}
-        table = np.array([[getattr(s.dimensions, d) for d in DIMENSIONS] for s in self._history])
-        composite = np.array([s.composite for s in self._history])
+        std = m.std()
+        last = len(DIMENSIONS)
         return {
-            "count": len(self._history),
-            "pass_rate": float(np.mean([s.passed for s in self._history])),
-            "composite": {"mean": float(composite.mean()), "std": float(composite.std())},
+            "count": m.count,
+            "pass_rate": self._passed / m.count,
+            "composite": {"mean": float(m.mean[last]), "std": float(std[last])},
             "dimensions": {
                 d: {
-                    "mean": float(table[:, i].mean()),
-                    "std": float(table[:, i].std()),
-                    "min": float(table[:, i].min()),
-                    "max": float(table[:, i].max()),
+                    "mean": float(m.mean[i]),
+                    "std": float(std[i]),
+                    "min": float(m.low[i]),
+                    "max": float(m.high[i]),
                 }
                 for i, d in enumerate(DIMENSIONS)
             },
         }
+
+
+class _Moments:
+    """Count, mean, population standard deviation (Welford's update), min and max of
+    ``width`` columns, one row at a time, in constant memory."""
+
+    def __init__(self, width: int) -> None:
+        self.count = 0
+        self.mean = np.zeros(width)
+        self._m2 = np.zeros(width)
+        self.low = np.full(width, np.inf)
+        self.high = np.full(width, -np.inf)
+
+    def add(self, row: list[float]) -> None:
+        x = np.asarray(row, dtype=float)
+        self.count += 1
+        delta = x - self.mean
+        self.mean += delta / self.count
+        self._m2 += delta * (x - self.mean)
+        np.minimum(self.low, x, out=self.low)
+        np.maximum(self.high, x, out=self.high)
+
+    def std(self) -> np.ndarray:
+        return np.sqrt(np.maximum(self._m2, 0.0) / self.count)
 
 
 def volume_confirmation(volume: float, average: float) -> float:

@@ -45,6 +45,9 @@ __all__ = [
 
 SWING_THRESHOLD = 2.0
 """Zigzag reversal in ATRs for pattern swings."""
+MEMO_ENTRIES = 256
+"""Results an :class:`IncrementalSwingScanner` shares between detectors before it starts
+over (a cache of pure functions of past swings: only the recent ones are asked for again)."""
 
 
 @dataclass(frozen=True)
@@ -278,7 +281,9 @@ class IncrementalSwingScanner:
     The zigzag is carried forward (the running extreme since the last swing and the reversal
     it waits for), ATR streams (Wilder, with the running mean of ranges as warm-up), detectors
     run when a swing is confirmed, and candidates wait in a list for their breakout, so a bar
-    costs the same however long the history.
+    costs the same however long the history. The detectors' shared results (``memo``) are
+    dropped every :data:`MEMO_ENTRIES` entries; the bars and swings themselves are kept (about
+    60 bytes a bar).
     """
 
     def __init__(
@@ -321,6 +326,8 @@ class IncrementalSwingScanner:
 
     def update(self, when: pd.Timestamp, bar: Mapping[str, float]) -> list[dict[str, Any]]:
         """Feed one closed bar; returns the event rows of that bar."""
+        if len(self._memo) > MEMO_ENTRIES:  # recomputed when asked for: the same results
+            self._memo.clear()
         j = self._append(when, bar)
         ctx = self.context()
         rows: list[tuple[int, dict[str, Any]]] = []

@@ -5,7 +5,10 @@ series: the broker fills what was pending and checks stops over the bar, the ris
 the new equity, the strategy decides on the closed bars, the engine sizes its intents and sends
 orders that fill at the next bar's open, and everything that changed is handed to the recorder
 in one piece (one database transaction with :class:`TradingRepository`). Only the clock and the
-feed differ between a backtest and a paper run.
+feed differ between a backtest and a paper run. The engine's memory is bounded however long it
+runs: it counts the trades it closed and keeps the last :data:`RECENT` trades and equity
+points; what a run needs later is in the records (a backtest collects them, a paper run stores
+them).
 
 States: ``stopped`` -> ``running`` (:meth:`start`); ``paused`` after ``max_failures``
 consecutive failed bars or when the drawdown kill-switch fires (stops and targets are still
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -42,6 +46,7 @@ from forex_diffusion.trading.risk import RiskManager
 from forex_diffusion.trading.strategies import BarView, Intent, Strategy, make_strategy
 
 __all__ = [
+    "RECENT",
     "AutomatedTradingEngine",
     "BarRecord",
     "EngineState",
@@ -53,6 +58,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_RUN_ID = 24
+RECENT = 1000
+"""Closed trades and equity points the engine keeps (the window of a long run)."""
 _COLUMNS = ("open", "high", "low", "close", "volume")
 
 
@@ -175,8 +182,13 @@ class AutomatedTradingEngine:
         self.state = EngineState.STOPPED
         self.reason: str | None = None
         self.failures = 0
-        self.trades: list[Trade] = []
-        self.equity: list[tuple[pd.Timestamp, float]] = []
+        self.trade_count = 0
+        """Trades closed since the engine was made (all of them are in the bar records, the
+        store, a backtest's result)."""
+        self.recent_trades: deque[Trade] = deque(maxlen=RECENT)
+        """The last :data:`RECENT` closed trades: a long run keeps a bounded window."""
+        self.recent_equity: deque[tuple[pd.Timestamp, float]] = deque(maxlen=RECENT)
+        """``(bar time, equity)`` of the last :data:`RECENT` records."""
         self._history: dict[tuple[str, str], _History] = {}
         self.history_size = max(self.config.engine.history_bars, self.strategy.warmup)
         """Closed bars kept per series (at least the strategy's warm-up)."""
@@ -381,8 +393,9 @@ class AutomatedTradingEngine:
     ) -> BarRecord:
         report = self.broker.drain()
         account = self.broker.account()
-        self.trades.extend(report.trades)
-        self.equity.append((ts, account.equity))
+        self.trade_count += len(report.trades)
+        self.recent_trades.extend(report.trades)
+        self.recent_equity.append((ts, account.equity))
         record = BarRecord(
             self.run_id,
             symbol,

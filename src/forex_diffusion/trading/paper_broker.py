@@ -17,13 +17,16 @@ On each bar of a symbol (:meth:`PaperBroker.on_bar`), in this order:
 
 Prices convert to the account currency through the quote currency, with the last close of
 every pair seen and ``fx_rates`` for the rest. The broker is deterministic: replaying the same
-bars and orders gives the same fills.
+bars and orders gives the same fills. It holds its pending orders, open positions and the last
+:data:`FINISHED_ORDERS` filled, rejected or cancelled orders (``submit`` is idempotent on their
+client ids; the store keeps every order), so its memory does not grow with a run's length.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import deque
 
 import pandas as pd
 
@@ -34,7 +37,10 @@ from forex_diffusion.core.trading_config import BrokerConfig
 from forex_diffusion.trading.broker import Account, Bar, BrokerReport
 from forex_diffusion.trading.costs import CostModel, rollover_nights
 
-__all__ = ["PaperBroker"]
+__all__ = ["FINISHED_ORDERS", "PaperBroker"]
+
+FINISHED_ORDERS = 1000
+"""Filled, rejected or cancelled orders the broker remembers (the newest)."""
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ class PaperBroker:
         self.costs = CostModel(self.config)
         self.balance = self.config.initial_balance
         self._orders: dict[str, Order] = {}
+        self._finished: deque[str] = deque()  # ids of the finished orders kept, oldest first
         self._pending: list[str] = []
         self._positions: dict[str, Position] = {}
         self._quotes: dict[str, tuple[float, float]] = {}
@@ -66,7 +73,7 @@ class PaperBroker:
         return [o for o in out if symbol in (None, o.symbol)]
 
     def order(self, client_order_id: str) -> Order | None:
-        """An order this broker has seen."""
+        """A pending order or one of the last :data:`FINISHED_ORDERS` finished ones."""
         return self._orders.get(client_order_id)
 
     def quote(self, symbol: str) -> tuple[float, float]:
@@ -157,6 +164,10 @@ class PaperBroker:
         new = dataclasses.replace(order, status=status, reason=reason)  # type: ignore[arg-type]
         self._orders[order.client_order_id] = new
         self._report.orders.append(new)
+        if status != "pending":  # final: remembered among the newest finished orders only
+            self._finished.append(order.client_order_id)
+            if len(self._finished) > FINISHED_ORDERS:
+                del self._orders[self._finished.popleft()]
         return new
 
     def drain(self) -> BrokerReport:

@@ -204,7 +204,7 @@ class PaperSupervisor:
                 "reason": worker.error or engine.reason,
                 "last_bar": None if run.last is None else run.last.isoformat(),
                 "bars": worker.bars,
-                "trades": len(engine.trades),
+                "trades": engine.trade_count,
                 "currency": account.currency,
                 "balance": account.balance,
                 "equity": account.equity,

@@ -16,6 +16,7 @@ most until the signal expires. Forecasts are seeded from the bar time, so a repl
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -44,7 +45,10 @@ from forex_diffusion.trading.strategies.base import (
     StrategyParams,
 )
 
-__all__ = ["FusionStrategy"]
+__all__ = ["RECENT_FAILURES", "FusionStrategy"]
+
+RECENT_FAILURES = 100
+"""Forecast failure reasons a strategy keeps (the last ones)."""
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +125,9 @@ class FusionStrategy(Strategy):
         self._registry = PatternRegistry()
         self.trained_until: pd.Timestamp | None = None
         """The last bar any model of this strategy was fitted on (for leakage checks)."""
-        self.forecast_failures: list[str] = []
-        """Why a bar had no forecast (a timeout, a crash), one entry per such bar."""
+        self.forecast_failures: deque[str] = deque(maxlen=RECENT_FAILURES)
+        """Why a bar had no forecast (a timeout, a crash), for the last
+        :data:`RECENT_FAILURES` such bars."""
         self._inference: ParallelInferenceEngine | None = None
 
     @property
