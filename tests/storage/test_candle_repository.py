@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forex_diffusion.core import CandleDataError
+from forex_diffusion.core import CandleDataError, ConfigError, ConflictError
 from forex_diffusion.data import load_sample
 from forex_diffusion.storage import CandleRepository, Store
 
@@ -73,3 +73,88 @@ def test_load_ranges_series_and_delete(store: Store, sample: pd.DataFrame) -> No
     assert repo.timestamps("EURUSD", "H1").equals(sample.index[:300])
     assert repo.delete("USDJPY", "H1") == 10
     assert [(s.symbol, s.timeframe) for s in repo.series()] == [("EURUSD", "H1")]
+
+
+def _traded(store: Store, run_id: str, last: pd.Timestamp) -> None:
+    """A run on EURUSD H1 that has processed the bars up to ``last``."""
+    from forex_diffusion.storage import RunRepository
+    from forex_diffusion.storage.models import to_ms
+
+    runs = RunRepository(store)
+    runs.create(kind="paper", config_hash="h", symbol="EURUSD", timeframe="H1", run_id=run_id)
+    runs.update(run_id, last_bar_ts=to_ms(last))
+
+
+def test_write_checks_the_timeframe_spacing(store: Store, sample: pd.DataFrame) -> None:
+    """The live feed's write refuses what ``fxd data import --timeframe`` refuses: one bar off
+    the H1 grid, bars closer than one bar; nothing is written."""
+    repo = CandleRepository(store)
+    repo.write("EURUSD", "H1", sample.iloc[:10])
+    off = sample.iloc[10:11].copy()
+    off.index = off.index + pd.Timedelta(minutes=30)
+    with pytest.raises(CandleDataError, match=r"row 0 \(.*:30 UTC\), column 'time': not on"):
+        repo.write("EURUSD", "H1", off)
+    with pytest.raises(CandleDataError, match="bars only 30min apart, less than one H1 bar"):
+        repo.write("EURUSD", "H1", pd.concat([sample.iloc[10:11], off]))
+    assert repo.series()[0].bars == 10
+
+
+def test_write_refuses_to_change_what_a_run_traded(store: Store, sample: pd.DataFrame) -> None:
+    repo = CandleRepository(store)
+    repo.write("EURUSD", "H1", sample.iloc[:100])
+    assert repo.traded_up_to("EURUSD", "H1") is None
+    _traded(store, "p1", sample.index[79])
+    traded = repo.traded_up_to("EURUSD", "H1")
+    assert traded is not None and (traded.run_id, traded.ts) == ("p1", sample.index[79])
+
+    # resending identical bars changes nothing, wherever they are
+    same = repo.write("EURUSD", "H1", sample.iloc[70:100])
+    assert (same.inserted, same.updated, same.unchanged, same.corrected) == (0, 0, 30, 0)
+    # bars after the traded one may change; at or before it, only as a correction
+    later = sample.iloc[80:81].copy()
+    later["close"] = later["high"]
+    assert repo.write("EURUSD", "H1", later).updated == 1
+    changed = sample.iloc[78:82].copy()
+    changed.iloc[1, changed.columns.get_loc("close")] = changed["high"].iloc[1]
+    with pytest.raises(ConflictError, match=r"row 1 \(.*\), column 'time': run p1 has traded"):
+        repo.write("EURUSD", "H1", changed)
+    assert repo.load("EURUSD", "H1").loc[sample.index[79], "close"] == sample["close"].iloc[79]
+    with pytest.raises(ConfigError, match="reason"):
+        repo.write("EURUSD", "H1", changed, reason="typo")
+
+    fixed = repo.write("EURUSD", "H1", changed, correction=True, reason="broker re-sent")
+    assert (fixed.updated, fixed.unchanged, fixed.corrected) == (2, 2, 2)
+    assert repo.load("EURUSD", "H1").loc[sample.index[79], "close"] == changed["close"].iloc[1]
+    recorded = repo.corrections("EURUSD", "H1")
+    assert [r["time"] for r in recorded] == [
+        sample.index[79].isoformat(),
+        later.index[0].isoformat(),
+    ]
+    assert recorded[0]["old"]["close"] == sample["close"].iloc[79]
+    assert recorded[0]["new"]["close"] == changed["close"].iloc[1]
+    assert recorded[1]["old"]["close"] == later["close"].iloc[0]  # replaced back: recorded too
+    assert recorded[0]["reason"] == "broker re-sent"
+    # a correction that changes nothing records nothing
+    again = repo.write("EURUSD", "H1", changed, correction=True)
+    assert (again.unchanged, again.corrected) == (4, 0)
+    assert len(repo.corrections("EURUSD", "H1")) == 2
+    assert len(repo.corrections("EURUSD", "H1", last=1)) == 1
+
+
+def test_a_correction_can_fill_a_gap_a_run_traded_over(store: Store, sample: pd.DataFrame) -> None:
+    """A bar missing before the traded bar is new history for the run: refused as an append,
+    recorded with ``old`` None as a correction, written in the same transaction."""
+    repo = CandleRepository(store)
+    repo.write("EURUSD", "H1", sample.iloc[:50].drop(sample.index[20]))
+    _traded(store, "p2", sample.index[49])
+    gap = sample.iloc[20:21]
+    with pytest.raises(ConflictError, match="run p2"):
+        repo.write("EURUSD", "H1", gap)
+    assert len(repo.load("EURUSD", "H1")) == 49 and repo.corrections("EURUSD", "H1") == []
+    filled = repo.write("EURUSD", "H1", gap, correction=True, reason="missing bar")
+    assert (filled.inserted, filled.corrected) == (1, 1)
+    assert repo.corrections("EURUSD", "H1")[0]["old"] is None
+    pd.testing.assert_frame_equal(repo.load("EURUSD", "H1"), sample.iloc[:50])
+    # new bars after the traded one are plain appends, also within a correction
+    grown = repo.write("EURUSD", "H1", sample.iloc[50:52], correction=True)
+    assert (grown.inserted, grown.corrected) == (2, 0)

@@ -1,27 +1,37 @@
-"""What the API's routers share: series parsing, JSON-ready rows and the bearer-token check."""
+"""What the API's routers share: series and time parsing, JSON-ready rows and the bearer-token
+check."""
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import Header, HTTPException
 
-from forex_diffusion.core.errors import ConfigError, DataError
 from forex_diffusion.core.types import Symbol, Timeframe
 
-__all__ = ["bearer", "parse_series", "plain", "records"]
+__all__ = ["bearer", "parse_series", "plain", "records", "utc_time"]
 
 
 def parse_series(symbol: str, timeframe: str) -> tuple[Symbol, Timeframe]:
-    """The symbol and timeframe of a request, or a 422 naming what is wrong."""
-    try:
-        return Symbol.parse(symbol), Timeframe.parse(timeframe)
-    except (ConfigError, DataError, ValueError) as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    """The symbol and timeframe of a request (a ``ConfigError`` naming what is wrong: 422)."""
+    return Symbol.parse(symbol), Timeframe.parse(timeframe)
+
+
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def utc_time(value: datetime, field: str) -> datetime:
+    """``value`` in UTC (a time without an offset is UTC, as in the CLI), between 1970 and
+    2200; else a ``ValueError`` naming ``field`` (a 422)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if not EARLIEST <= value < LATEST:  # compared before converting: year 1 cannot move west
+        raise ValueError(f"{field}: {value.isoformat()} is not between 1970 and 2200")
+    return value.astimezone(UTC)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -13,6 +13,16 @@ trades every stored bar and then each new one as it arrives, and lets another th
 A bar is processed under the run's lock, so :meth:`PaperSupervisor.snapshot` always sees whole
 bars. A thread that fails (a database error) marks the run ``failed`` with the error; the
 snapshot shows it.
+
+A snapshot says ``trading`` only while the engine is running in a live thread (a paused run is
+not trading; ``active`` says its thread still processes bars), and whether the run can be
+resumed (``resumable``) or why not (``resume_blocked``: the drawdown kill-switch, which holds for
+the rest of a run, or another process trading it). A paper run that is not in this server is
+read from the store: its stored status, last bar, newest equity snapshot and open positions.
+
+Errors name what the caller should do: :class:`NotFoundError` for a run that is not in the
+store, :class:`ConflictError` for a request the run's state forbids, :class:`RiskLimitError`
+for a resume after the kill-switch.
 """
 
 from __future__ import annotations
@@ -24,9 +34,17 @@ from typing import Any
 
 import pandas as pd
 
-from forex_diffusion.core.errors import ConfigError, StorageError
+from forex_diffusion.core.errors import ConflictError, NotFoundError, RiskLimitError
 from forex_diffusion.core.trading_config import TradingConfig
-from forex_diffusion.storage import RunRepository, Store
+from forex_diffusion.storage import (
+    LIVE_STATUSES,
+    CandleRepository,
+    RunRepository,
+    Store,
+    TradingRepository,
+    this_process,
+)
+from forex_diffusion.trading.automated_trading_engine import EngineState
 from forex_diffusion.trading.paper import PAUSED_BY_USER, PaperRun, resume_paper, start_paper
 
 __all__ = ["PaperSupervisor"]
@@ -62,6 +80,8 @@ class PaperSupervisor:
         self.store = store
         self.poll_seconds = poll_seconds
         self._workers: dict[str, _Worker] = {}
+        self._blocked: dict[str, str] = {}
+        """Runs of the store found kill-switched when a resume rebuilt them: the reason."""
         self._lock = threading.Lock()
 
     # -- control -----------------------------------------------------------------------------
@@ -77,7 +97,16 @@ class PaperSupervisor:
         """Create a paper run and trade it in a new thread; returns its snapshot."""
         with self._lock:
             if run_id in self._workers:
-                raise ConfigError(f"run {run_id} is already in this server")
+                raise ConflictError(f"run {run_id} is already in this server")
+            if RunRepository(self.store).get(run_id) is not None:
+                raise ConflictError(
+                    f"run {run_id} already exists in the store: resume it or pick another run_id"
+                )
+            if CandleRepository(self.store).load(symbol, timeframe, last=1).empty:
+                raise NotFoundError(
+                    f"no {symbol} {timeframe} candles in the store (POST /candles or "
+                    "fxd data import first)"
+                )
             run = start_paper(
                 self.store,
                 run_id=run_id,
@@ -97,14 +126,34 @@ class PaperSupervisor:
 
     def resume(self, run_id: str) -> dict[str, Any]:
         """Trade again: a paused run resumes; a stopped or crashed one is rebuilt from the
-        store (its bars replayed and checked) and continues in a new thread. ``KeyError`` when
-        the store has no such run."""
+        store (its bars replayed and checked) and continues in a new thread.
+
+        Raises
+        ------
+        NotFoundError
+            The store has no such paper run.
+        ConflictError
+            Another live process trades it.
+        RiskLimitError
+            The drawdown kill-switch fired (it holds for the rest of the run).
+        """
         with self._lock:
             worker = self._workers.get(run_id)
             if worker is None or not worker.alive:
-                if RunRepository(self.store).get(run_id) is None:
-                    raise KeyError(run_id)
-                run = resume_paper(self.store, run_id)
+                blocked = self._blocked.get(run_id)
+                if blocked is None and worker is not None:
+                    blocked = worker.run.engine.risk.killed
+                if blocked:
+                    raise RiskLimitError(f"run {run_id} cannot be resumed: {blocked}")
+                self._stored(run_id)
+                try:  # refuses a run live in another process, or kill-switched in its replay
+                    run = resume_paper(self.store, run_id)
+                except RiskLimitError as exc:
+                    self._blocked[run_id] = str(exc).removeprefix(
+                        f"run {run_id} cannot be resumed: "
+                    )
+                    self._workers.pop(run_id, None)
+                    raise
                 if run.engine.reason == PAUSED_BY_USER:
                     run.control("resume")
                 worker = self._workers[run_id] = _Worker(run)
@@ -120,7 +169,10 @@ class PaperSupervisor:
         assert worker.thread is not None
         worker.thread.join(timeout)
         if worker.thread.is_alive():
-            raise StorageError(f"run {run_id}: its thread did not stop within {timeout:.0f} s")
+            raise ConflictError(
+                f"run {run_id}: its thread did not stop within {timeout:.0f} s (it is on a "
+                "bar); ask again"
+            )
         return self.snapshot(run_id)
 
     def shutdown(self) -> None:
@@ -131,10 +183,12 @@ class PaperSupervisor:
 
     # -- reading -----------------------------------------------------------------------------
     def snapshot(self, run_id: str) -> dict[str, Any]:
-        """State, last bar, account, open positions and counts of a run in this server."""
+        """State, last bar, account, open positions and counts of a paper run: live from its
+        engine when it is in this server, else as stored (:class:`NotFoundError` when the
+        store has no such paper run)."""
         worker = self._workers.get(run_id)
         if worker is None:
-            raise KeyError(run_id)
+            return self._stored_snapshot(self._stored(run_id))
         return self._snapshot(worker)
 
     def list(self) -> list[dict[str, Any]]:
@@ -145,10 +199,29 @@ class PaperSupervisor:
     def _live(self, run_id: str) -> _Worker:
         worker = self._workers.get(run_id)
         if worker is None:
-            raise KeyError(run_id)
+            row = self._stored(run_id)
+            raise ConflictError(
+                f"run {run_id} is not in this server (stored as {row['status']}): resume it first"
+            )
         if not worker.alive:
-            raise ConfigError(f"run {run_id} is not trading (resume it first)")
+            raise ConflictError(f"run {run_id} is not trading (resume it first)")
         return worker
+
+    def _stored(self, run_id: str) -> dict[str, Any]:
+        row = RunRepository(self.store).get(run_id)
+        if row is None:
+            raise NotFoundError(f"no paper run {run_id!r} in this server or the store")
+        if row["kind"] != "paper":
+            raise NotFoundError(f"run {run_id} is a {row['kind']} run, not a paper run")
+        return row
+
+    @staticmethod
+    def _elsewhere(row: dict[str, Any]) -> str | None:
+        """Why another process holds the run (it is live there), or ``None``."""
+        owner = row.get("owner")
+        if row["status"] in LIVE_STATUSES and owner and owner != this_process():
+            return f"it is {row['status']} in process {owner}"
+        return None
 
     def _launch(self, worker: _Worker) -> None:
         def tick(_ts: pd.Timestamp) -> None:
@@ -194,13 +267,20 @@ class PaperSupervisor:
                 for p in engine.broker.positions()
             ]
             state = "failed" if worker.error else engine.state.value
+            alive = worker.alive and worker.error is None
+            trading = alive and engine.state is EngineState.RUNNING
+            blocked = engine.risk.killed
             return {
                 "run_id": run.run_id,
                 "symbol": run.symbol,
                 "timeframe": run.timeframe,
                 "strategy": engine.config.strategy,
                 "state": state,
-                "trading": worker.alive,
+                "trading": trading,
+                "active": alive,
+                "in_server": True,
+                "resumable": not trading and blocked is None,
+                "resume_blocked": blocked,
                 "reason": worker.error or engine.reason,
                 "last_bar": None if run.last is None else run.last.isoformat(),
                 "bars": worker.bars,
@@ -212,3 +292,43 @@ class PaperSupervisor:
                 "open_pnl": account.open_pnl,
                 "positions": positions,
             }
+
+    def _stored_snapshot(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The snapshot of a paper run that is not in this server, from the store."""
+        run_id = row["run_id"]
+        config = TradingConfig.model_validate(((row["config"] or {}).get("trading")) or {})
+        trading = TradingRepository(self.store)
+        account = trading.latest_equity(run_id) or {
+            "balance": config.broker.initial_balance,
+            "equity": config.broker.initial_balance,
+            "margin_used": 0.0,
+            "open_pnl": 0.0,
+        }
+        # a run stopped with an error is one the kill-switch stopped (paper.PaperRun.loop)
+        killed = row["error"] if row["status"] == "stopped" else None
+        blocked = self._blocked.get(run_id) or killed or self._elsewhere(row)
+        last = row["last_bar_ts"]
+        return {
+            "run_id": run_id,
+            "symbol": row["symbol"],
+            "timeframe": row["timeframe"],
+            "strategy": row["strategy"],
+            "state": row["status"],
+            "trading": False,
+            "active": False,
+            "in_server": False,
+            "resumable": blocked is None,
+            "resume_blocked": blocked,
+            "reason": row["error"],
+            "last_bar": None
+            if last is None
+            else pd.Timestamp(last, unit="ms", tz="UTC").isoformat(),
+            "bars": 0,
+            "trades": trading.counts(run_id)["trades"],
+            "currency": config.broker.account_currency,
+            "balance": account["balance"],
+            "equity": account["equity"],
+            "margin_used": account["margin_used"],
+            "open_pnl": account["open_pnl"],
+            "positions": trading.positions(run_id),
+        }

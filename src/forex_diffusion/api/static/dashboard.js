@@ -90,7 +90,7 @@ async function loadRuns(paper) {
     `${r.run_id} · ${r.kind} · ${r.strategy ?? "-"} · ${r.symbol ?? ""} ${r.timeframe ?? ""} · ${r.status}`]);
   let keep = $("run").value;
   if (!keep) {
-    const live = paper.find((p) => p.trading);
+    const live = paper.find((p) => p.active);
     const ofSeries = runs.find((r) => r.symbol === symbol && r.timeframe === timeframe &&
       (r.kind === "backtest" || r.kind === "paper"));
     keep = live ? live.run_id : ofSeries ? ofSeries.run_id : runs.length ? runs[0].run_id : "";
@@ -291,8 +291,13 @@ async function drawRun(runId, paper) {
 
 // -- paper runs --------------------------------------------------------------------------------
 function controlButtons(p) {
+  // pause while it trades, stop while its thread runs (paused too), resume only when the API
+  // says it can be resumed: never after the kill-switch, whose reason is shown instead
   const span = document.createElement("span");
-  const actions = p.trading ? (p.state === "paused" ? ["resume", "stop"] : ["pause", "stop"]) : ["resume"];
+  const actions = [];
+  if (p.trading) actions.push("pause");
+  if (p.resumable) actions.push("resume");
+  if (p.active) actions.push("stop");
   for (const action of actions) {
     const button = document.createElement("button");
     button.type = "button";
@@ -300,6 +305,13 @@ function controlButtons(p) {
     button.dataset.action = action;
     button.dataset.run = p.run_id;
     span.append(button);
+  }
+  if (p.resume_blocked) {
+    const note = document.createElement("span");
+    note.className = "blocked";
+    note.textContent = "cannot resume";
+    note.title = p.resume_blocked;
+    span.append(note);
   }
   return span;
 }
@@ -328,6 +340,7 @@ async function startPaper(event) {
   const { symbol, timeframe } = selectedSeries();
   const body = { symbol, timeframe };
   if ($("strategy").value.trim()) body.strategy = $("strategy").value.trim();
+  if ($("from").value.trim()) body.from = $("from").value.trim();  // as fxd paper start --from
   try {
     const run = await api("/paper", { method: "POST", body, auth: true });
     $("run").value = "";

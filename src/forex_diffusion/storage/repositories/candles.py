@@ -1,4 +1,11 @@
-"""Candle repository: idempotent upserts in one transaction, range loads, series summaries."""
+"""Candle repository: idempotent upserts in one transaction, range loads, series summaries.
+
+:meth:`CandleRepository.upsert` is the bulk import (``fxd data import``);
+:meth:`CandleRepository.write` is the guarded write of the live feed (``POST /candles``): the
+timeframe's spacing is checked too, and a bar at or before the newest bar a run has traded on
+the series is refused unless the write is a correction, which is recorded in
+``candle_corrections`` (old and new values) in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +15,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from forex_diffusion.core.errors import ConfigError, ConflictError
 from forex_diffusion.core.types import Symbol, Timeframe
-from forex_diffusion.data.candles import OHLCV, validate_candles
+from forex_diffusion.data.candles import OHLCV, format_ts, validate_candles
+from forex_diffusion.data.spacing import check_spacing
 from forex_diffusion.storage.database import Store
-from forex_diffusion.storage.models import CandleRow, to_ms
+from forex_diffusion.storage.models import CandleCorrectionRow, CandleRow, RunRow, to_ms
 
-__all__ = ["CandleRepository", "SeriesSummary", "UpsertResult"]
+__all__ = ["CandleRepository", "SeriesSummary", "TradedUpTo", "UpsertResult"]
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of rows just written."""
@@ -26,11 +35,13 @@ ProgressCallback = Callable[[int], None]
 
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
-    """What an import did: new bars, changed bars overwritten, identical bars left alone."""
+    """What an import did: new bars, changed bars overwritten, identical bars left alone, and
+    of the new and changed ones, how many were recorded as corrections."""
 
     inserted: int
     updated: int
     unchanged: int
+    corrected: int = 0
 
     @property
     def total(self) -> int:
@@ -49,8 +60,20 @@ class SeriesSummary:
     bars: int
 
 
+@dataclass(frozen=True, slots=True)
+class TradedUpTo:
+    """The newest bar of a series that a run has processed (``runs.last_bar_ts``)."""
+
+    run_id: str
+    ts: pd.Timestamp
+
+
 def _ms(index: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(index.as_unit("ms").asi8, dtype=np.int64)
+
+
+def _bar(values: Any) -> dict[str, float]:
+    return {c: float(v) for c, v in zip(OHLCV, values, strict=True)}
 
 
 class CandleRepository:
@@ -74,34 +97,186 @@ class CandleRepository:
         first, so bad data writes nothing.
         """
         sym, tf = Symbol.parse(symbol).name, Timeframe.parse(timeframe).value
-        frame = validate_candles(candles)
-        ts = _ms(pd.DatetimeIndex(frame.index))
-        incoming = pd.DataFrame(frame[list(OHLCV)].to_numpy(), columns=list(OHLCV), index=ts)
+        incoming = self._incoming(validate_candles(candles))
         with self.store.session() as session:
-            existing = self._existing(session, sym, tf, int(ts[0]), int(ts[-1]))
-            known = incoming.index.isin(existing.index)
-            same = np.zeros(len(incoming), dtype=bool)
-            if known.any():
-                old = existing.reindex(incoming.index[known])
-                same[known] = (old.to_numpy() == incoming.loc[known].to_numpy()).all(axis=1)
-            todo = incoming.loc[~same]
-            rows = [
-                {
-                    "symbol": sym,
-                    "timeframe": tf,
-                    "ts": int(t),
-                    **dict(zip(OHLCV, vals, strict=True)),
-                }
-                for t, vals in zip(todo.index, todo.to_numpy().tolist(), strict=True)
-            ]
-            for start in range(0, len(rows), chunk_size):
-                batch = rows[start : start + chunk_size]
-                session.execute(self._upsert_statement(session), batch)
-                if on_progress is not None:
-                    on_progress(len(batch))
+            _existing, known, same = self._compare(session, sym, tf, incoming)
+            self._write(session, sym, tf, incoming.loc[~same], chunk_size, on_progress)
         updated = int((known & ~same).sum())
         return UpsertResult(
             inserted=int((~known).sum()), updated=updated, unchanged=int(same.sum())
+        )
+
+    def write(
+        self,
+        symbol: str | Symbol,
+        timeframe: str | Timeframe,
+        candles: pd.DataFrame,
+        *,
+        correction: bool = False,
+        reason: str | None = None,
+    ) -> UpsertResult:
+        """Write bars of the live feed or a correction, in one transaction or not at all.
+
+        The bars are checked as ``fxd data import --timeframe`` checks a file: the candle
+        contract (:func:`validate_candles`: order, duplicates, finite positive prices that
+        contain open and close) and the timeframe's spacing (:func:`check_spacing`: an H1 bar
+        at 05:30 is refused, one bar too). Then, against the store:
+
+        - a bar identical to the stored one changes nothing (``unchanged``), wherever it is;
+        - a new or changed bar after the newest bar any run has traded on the series
+          (:meth:`traded_up_to`) is written;
+        - a new or changed bar at or before it is refused (:class:`ConflictError` naming the
+          bar and the run) unless ``correction``; a correction overwrites it and records it
+          in ``candle_corrections`` with the old values (``None`` for a bar that was missing:
+          a filled gap) and the new ones. Every bar a correction replaces is recorded, even
+          one after the traded bar; a correction that changes nothing records nothing.
+
+        Raises
+        ------
+        CandleDataError
+            A bar breaks the contract or the timeframe's spacing (names the row and column).
+        ConflictError
+            A bar would change what a run traded, and this is not a correction.
+        ConfigError
+            A ``reason`` without ``correction``.
+        """
+        sym, tf_ = Symbol.parse(symbol).name, Timeframe.parse(timeframe)
+        tf = tf_.value
+        if reason is not None and not correction:
+            raise ConfigError("reason: only a correction has a reason (set correction)")
+        frame = validate_candles(candles)
+        check_spacing(pd.DatetimeIndex(frame.index), tf_)
+        incoming = self._incoming(frame)
+        with self.store.session() as session:
+            existing, known, same = self._compare(session, sym, tf, incoming)
+            traded = self._traded(session, sym, tf)
+            early = np.zeros(len(incoming), dtype=bool)
+            if traded is not None:
+                early = incoming.index.to_numpy() <= to_ms(traded.ts)
+            touched = ~same & early
+            if touched.any() and not correction:
+                assert traded is not None
+                pos = int(np.argmax(touched))
+                stamp = format_ts(pd.Timestamp(int(incoming.index[pos]), unit="ms", tz="UTC"))
+                raise ConflictError(
+                    f"row {pos} ({stamp}), column 'time': run {traded.run_id} has traded "
+                    f"{sym} {tf} up to {format_ts(traded.ts)}; a new or changed bar at or before "
+                    "it is a correction (set correction, with a reason; it is recorded)"
+                )
+            recorded = ~same & (known | early) if correction else np.zeros_like(same)
+            if recorded.any():
+                session.execute(
+                    insert(CandleCorrectionRow),
+                    [
+                        {
+                            "symbol": sym,
+                            "timeframe": tf,
+                            "ts": int(t),
+                            "old": _bar(existing.loc[t]) if t in existing.index else None,
+                            "new": _bar(incoming.loc[t]),
+                            "reason": reason,
+                        }
+                        for t in incoming.index[recorded]
+                    ],
+                )
+            self._write(session, sym, tf, incoming.loc[~same], 5000, None)
+        return UpsertResult(
+            inserted=int((~known).sum()),
+            updated=int((known & ~same).sum()),
+            unchanged=int(same.sum()),
+            corrected=int(recorded.sum()),
+        )
+
+    def traded_up_to(self, symbol: str | Symbol, timeframe: str | Timeframe) -> TradedUpTo | None:
+        """The newest bar of the series that any run has processed, with that run, or
+        ``None`` when no run has traded it."""
+        sym, tf = Symbol.parse(symbol).name, Timeframe.parse(timeframe).value
+        with self.store.session() as session:
+            return self._traded(session, sym, tf)
+
+    def corrections(
+        self, symbol: str | Symbol, timeframe: str | Timeframe, *, last: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Recorded corrections of a series, oldest first (``last``: the newest N), as
+        JSON-ready dicts: ``time`` (the bar), ``old`` (``None`` for a filled gap), ``new``,
+        ``reason`` and ``recorded_at``."""
+        sym, tf = Symbol.parse(symbol).name, Timeframe.parse(timeframe).value
+        stmt = (
+            select(CandleCorrectionRow)
+            .where(CandleCorrectionRow.symbol == sym, CandleCorrectionRow.timeframe == tf)
+            .order_by(CandleCorrectionRow.id.desc())
+        )
+        if last is not None:
+            stmt = stmt.limit(last)
+        with self.store.session() as session:
+            rows = [
+                {
+                    "time": pd.Timestamp(r.ts, unit="ms", tz="UTC").isoformat(),
+                    "old": r.old,
+                    "new": r.new,
+                    "reason": r.reason,
+                    "recorded_at": pd.Timestamp(r.recorded_at, unit="ms", tz="UTC").isoformat(),
+                }
+                for r in session.scalars(stmt)
+            ]
+        return rows[::-1]
+
+    @staticmethod
+    def _incoming(frame: pd.DataFrame) -> pd.DataFrame:
+        """The OHLCV values of a validated frame indexed by epoch ms."""
+        ts = _ms(pd.DatetimeIndex(frame.index))
+        return pd.DataFrame(frame[list(OHLCV)].to_numpy(), columns=list(OHLCV), index=ts)
+
+    def _compare(
+        self, session: Session, sym: str, tf: str, incoming: pd.DataFrame
+    ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """The stored bars in the range of ``incoming``, and per incoming bar whether it is
+        stored and whether it is stored with the same values."""
+        ts = incoming.index
+        existing = self._existing(session, sym, tf, int(ts[0]), int(ts[-1]))
+        known = np.asarray(ts.isin(existing.index), dtype=bool)
+        same = np.zeros(len(incoming), dtype=bool)
+        if known.any():
+            old = existing.reindex(ts[known])
+            same[known] = (old.to_numpy() == incoming.loc[known].to_numpy()).all(axis=1)
+        return existing, known, same
+
+    def _write(
+        self,
+        session: Session,
+        sym: str,
+        tf: str,
+        todo: pd.DataFrame,
+        chunk_size: int,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        rows = [
+            {"symbol": sym, "timeframe": tf, "ts": int(t), **dict(zip(OHLCV, vals, strict=True))}
+            for t, vals in zip(todo.index, todo.to_numpy().tolist(), strict=True)
+        ]
+        for start in range(0, len(rows), chunk_size):
+            batch = rows[start : start + chunk_size]
+            session.execute(self._upsert_statement(session), batch)
+            if on_progress is not None:
+                on_progress(len(batch))
+
+    @staticmethod
+    def _traded(session: Session, sym: str, tf: str) -> TradedUpTo | None:
+        stmt = (
+            select(RunRow.run_id, RunRow.last_bar_ts)
+            .where(
+                RunRow.symbol == sym,
+                RunRow.timeframe == tf,
+                RunRow.last_bar_ts.is_not(None),
+            )
+            .order_by(RunRow.last_bar_ts.desc(), RunRow.run_id)
+            .limit(1)
+        )
+        found = session.execute(stmt).first()
+        if found is None:
+            return None
+        return TradedUpTo(
+            run_id=found.run_id, ts=pd.Timestamp(int(found.last_bar_ts), unit="ms", tz="UTC")
         )
 
     def _upsert_statement(self, session: Session) -> Any:

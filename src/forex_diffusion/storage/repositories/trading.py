@@ -349,6 +349,27 @@ class TradingRepository:
         frame.index.name = "time"
         return frame
 
+    def latest_equity(self, run_id: str) -> dict[str, Any] | None:
+        """The newest equity snapshot of a run (``time`` ISO UTC, ``balance``, ``equity``,
+        ``margin_used``, ``open_pnl``), or ``None`` before its first bar."""
+        stmt = (
+            select(EquitySnapshotRow)
+            .where(EquitySnapshotRow.run_id == run_id)
+            .order_by(EquitySnapshotRow.ts.desc())
+            .limit(1)
+        )
+        with self.store.session() as session:
+            r = session.scalars(stmt).first()
+            if r is None:
+                return None
+            return {
+                "time": _iso(r.ts),
+                "balance": r.balance,
+                "equity": r.equity,
+                "margin_used": r.margin_used,
+                "open_pnl": r.open_pnl,
+            }
+
     def counts(self, run_id: str) -> dict[str, int]:
         """Rows per trading table for a run."""
         out = {}
