@@ -96,7 +96,7 @@ def test_resume_refuses_a_run_whose_replay_diverges(
     with sqlite_store.session() as session:  # the stored history no longer matches the replay
         session.execute(text("DELETE FROM fills WHERE run_id = 'div'"))
         session.execute(text("DELETE FROM orders WHERE run_id = 'div'"))
-    with pytest.raises(StorageError, match="which the store does not hold"):
+    with pytest.raises(ConflictError, match="which the store does not hold"):
         resume_paper(sqlite_store, "div")
 
 

@@ -29,7 +29,6 @@ from forex_diffusion.core.errors import (
     NotFoundError,
     RiskLimitError,
     RunFailedError,
-    StorageError,
 )
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Symbol, Timeframe
@@ -65,7 +64,7 @@ class _ReplayCheck:
     def record(self, record: BarRecord) -> None:
         for order in record.orders:
             if order.client_order_id not in self.known:
-                raise StorageError(
+                raise ConflictError(
                     f"run {record.run_id}: the replay made order {order.client_order_id} at "
                     f"{record.ts}, which the store does not hold; the run's data or code changed "
                     "since it was started, so it cannot be resumed"
@@ -275,7 +274,7 @@ def resume_paper(store: Store, run_id: str) -> PaperRun:
         bars = run._bars_after(start)
         run.replay(bars[bars.index <= last], list(settings.get("controls", [])))
         if run.last != last:
-            raise StorageError(f"run {run_id}: its last bar {last} is no longer in the store")
+            raise ConflictError(f"run {run_id}: its last bar {last} is no longer in the store")
         logger.info("run %s: replayed to %s (%d orders checked)", run_id, last, check.seen)
     if run.engine.risk.killed:  # it closed everything and may not open again
         raise RiskLimitError(f"run {run_id} cannot be resumed: {run.engine.risk.killed}")

@@ -46,6 +46,7 @@ from forex_diffusion.storage import (
 )
 from forex_diffusion.trading.automated_trading_engine import EngineState
 from forex_diffusion.trading.paper import PAUSED_BY_USER, PaperRun, resume_paper, start_paper
+from forex_diffusion.trading.risk import KILL_SWITCH
 
 __all__ = ["PaperSupervisor"]
 
@@ -304,8 +305,9 @@ class PaperSupervisor:
             "margin_used": 0.0,
             "open_pnl": 0.0,
         }
-        # a run stopped with an error is one the kill-switch stopped (paper.PaperRun.loop)
-        killed = row["error"] if row["status"] == "stopped" else None
+        # PaperRun.loop stores the kill-switch's reason with the stopped run
+        error = row["error"] or ""
+        killed = error if row["status"] == "stopped" and error.startswith(KILL_SWITCH) else None
         blocked = self._blocked.get(run_id) or killed or self._elsewhere(row)
         last = row["last_bar_ts"]
         return {

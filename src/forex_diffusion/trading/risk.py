@@ -31,6 +31,7 @@ from forex_diffusion.data.candles import index_ns
 from forex_diffusion.trading.broker import Account, Broker
 
 __all__ = [
+    "KILL_SWITCH",
     "RiskManager",
     "SizeDecision",
     "currency_exposure",
@@ -38,6 +39,9 @@ __all__ = [
     "fx_day_per_bar",
     "notional",
 ]
+
+KILL_SWITCH = "drawdown kill-switch"
+"""How the kill-switch's reason begins (stored with a run it stopped)."""
 
 
 _HOUR_NS = 3_600_000_000_000
@@ -123,7 +127,7 @@ class RiskManager:
         floor = self.peak_equity * (1 - self.config.max_drawdown)
         if self.killed is None and account.equity <= floor:
             self.killed = (
-                f"drawdown kill-switch: equity {account.equity:,.2f} is "
+                f"{KILL_SWITCH}: equity {account.equity:,.2f} is "
                 f"{1 - account.equity / self.peak_equity:.1%} below its peak "
                 f"{self.peak_equity:,.2f} (limit {self.config.max_drawdown:.0%})"
             )

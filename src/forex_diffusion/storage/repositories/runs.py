@@ -4,7 +4,7 @@ Every command that runs something goes through :meth:`RunRepository.recording` (
 :meth:`RunRepository.running` (a stored run continued, e.g. a paper resume): the run is stored
 ``running`` with its owner (``host:pid``) and a heartbeat, and finished on the way out, whatever
 happens: ``done`` (or the status the body chose), ``failed`` with the reason when the body
-raises (a :class:`RunFailedError` keeps its one-line cause), ``stopped`` on Ctrl-C. A run whose
+raises (a :class:`RunFailedError` keeps its one-line cause), ``stopped`` (no error) on Ctrl-C. A run whose
 process died without finishing it (``kill -9``, a power cut) reads as ``interrupted``: its
 owner's process is gone (same host) or its heartbeat is older than :data:`STALE_AFTER_MS`.
 """
@@ -186,7 +186,7 @@ class RunRepository:
         try:
             yield handle
         except KeyboardInterrupt:
-            self.finish(handle.run_id, status="stopped", metrics=handle.metrics, error="Ctrl-C")
+            self.finish(handle.run_id, status="stopped", metrics=handle.metrics)
             raise
         except RunFailedError as exc:
             self.finish(handle.run_id, status="failed", metrics=handle.metrics, error=exc.cause)
