@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from forex_diffusion.cli.context import console, make_progress, state
-from forex_diffusion.core.errors import DataError
+from forex_diffusion.core.errors import ConflictError, DataError
 from forex_diffusion.core.types import Symbol, Timeframe
 
 if TYPE_CHECKING:
@@ -81,8 +81,21 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = (
         False
     ),
+    correction: Annotated[
+        bool,
+        typer.Option(
+            "--correction",
+            help="Allow new or changed bars at or before the newest bar a run has traded; "
+            "each replaced bar is recorded (old and new values).",
+        ),
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="Why the bars are corrected (with --correction).")
+    ] = None,
 ) -> None:
-    """Import a candle file into the store: all of it in one transaction, or nothing."""
+    """Import a candle file into the store: all of it in one transaction, or nothing. Bars at
+    or before the newest bar a run has traded are refused unless they are unchanged or this
+    is a --correction."""
     import pandas as pd
 
     from forex_diffusion.data import infer_timeframe, load_candles
@@ -110,12 +123,21 @@ def import_(
     store = state.store()
     with make_progress() as progress:
         task = progress.add_task(f"writing {sym} {tf.value}", total=len(candles))
-        result = CandleRepository(store).upsert(
-            sym, tf, candles, on_progress=lambda n: progress.advance(task, n)
-        )
+        try:
+            result = CandleRepository(store).write(
+                sym,
+                tf,
+                candles,
+                correction=correction,
+                reason=reason,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+        except ConflictError as exc:
+            raise ConflictError(f"{path}: {exc} (--correction)") from None
+    corrected = f", {result.corrected:,} recorded as corrections" if result.corrected else ""
     console.print(
         f"imported {sym} {tf.value} from {path}: {result.total:,} bars ({result.inserted:,} new, "
-        f"{result.updated:,} updated, {result.unchanged:,} unchanged), {span}"
+        f"{result.updated:,} updated, {result.unchanged:,} unchanged{corrected}), {span}"
     )
 
 

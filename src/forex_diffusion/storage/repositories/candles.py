@@ -114,8 +114,11 @@ class CandleRepository:
         *,
         correction: bool = False,
         reason: str | None = None,
+        chunk_size: int = 5000,
+        on_progress: ProgressCallback | None = None,
     ) -> UpsertResult:
-        """Write bars of the live feed or a correction, in one transaction or not at all.
+        """Write bars of the live feed, a file or a correction, in one transaction or not at
+        all.
 
         The bars are checked as ``fxd data import --timeframe`` checks a file: the candle
         contract (:func:`validate_candles`: order, duplicates, finite positive prices that
@@ -179,7 +182,7 @@ class CandleRepository:
                         for t in incoming.index[recorded]
                     ],
                 )
-            self._write(session, sym, tf, incoming.loc[~same], 5000, None)
+            self._write(session, sym, tf, incoming.loc[~same], chunk_size, on_progress)
         return UpsertResult(
             inserted=int((~known).sum()),
             updated=int((known & ~same).sum()),
