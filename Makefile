@@ -36,7 +36,7 @@ unit: install
 
 test: lint typecheck imports unit
 
-BENCHES := indicators patterns patterns_quality forecast inference backtest
+BENCHES := indicators patterns patterns_quality forecast inference backtest soak
 QUICK := bench/results/quick
 
 bench: install
@@ -52,6 +52,7 @@ bench-quick: install
 	$(BIN)/python bench/backtest.py --bars 200000 --event-bars 10000 --skip-pipeline --repeats 3 --json $(QUICK)/backtest.json
 	$(BIN)/python bench/inference.py --cycles 50 --json $(QUICK)/inference.json
 	$(BIN)/python bench/forecast.py --origins 800 --batch-repeats 3 --json $(QUICK)/forecast.json
+	$(BIN)/python bench/soak.py --quick --json $(QUICK)/soak.json
 	$(BIN)/python bench/compare.py --profile quick --results $(QUICK)
 
 clean:

@@ -3,7 +3,9 @@
 Every figure compared is a ratio against an anchor measured in the same run (TA-Lib,
 backtesting.py, talipp, the random walk, a direct model call), so the speed of the machine
 cancels out. A figure regresses when it is worse than its baseline by more than the tolerance
-(relative; default 0.5: 1.5x slower). Exit code 1 on a regression, 2 when a result is missing.
+(relative; default 0.5: 1.5x slower). A figure with an absolute goal (``<= 50``: the soak's
+RSS growth in MB, near zero, where ratios mean nothing) regresses when it misses the goal; its
+baseline is shown, not compared. Exit code 1 on a regression, 2 when a result is missing.
 
     python bench/compare.py --profile full                      # after `make bench`
     python bench/compare.py --profile quick --results bench/results/quick   # CI
@@ -22,7 +24,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-Getter = Callable[[dict[str, Any]], float]
+Getter = Callable[[dict[str, Any]], float | None]
+"""A figure from a benchmark's results (``None``: not measured in this run)."""
 
 
 def _ratio(top: str, bottom: str) -> Getter:
@@ -87,12 +90,21 @@ METRICS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Getter, str]]]] = 
         ("batch / random walk batch", _ratio("batch_s", "batch_rw_s"), "lower"),
     ],
     "patterns_quality": lambda r: [("mean planted recall", _mean_recall, "higher")],
+    "soak": lambda r: [
+        ("engine RSS MB growth", lambda x: x["engine_rss_growth_mb"], "<= 50"),
+        ("paper RSS MB growth", lambda x: x["paper_rss_growth_mb"], "<= 50"),
+    ],
 }
+
+
+def _goal(way: str) -> float | None:
+    """The absolute goal of a way written ``<= N``, else ``None`` (a ratio to the baseline)."""
+    return float(way[2:]) if way.startswith("<=") else None
 
 
 def current(results: Path) -> tuple[dict[str, float], dict[str, str]]:
     """Every compared figure of the results in ``results`` (missing files are skipped), and
-    which way is better for each."""
+    which way is better for each (``lower``, ``higher``, or a goal ``<= N``)."""
     values: dict[str, float] = {}
     better: dict[str, str] = {}
     for bench, metrics in METRICS.items():
@@ -101,8 +113,10 @@ def current(results: Path) -> tuple[dict[str, float], dict[str, str]]:
             continue
         data = json.loads(path.read_text())
         for label, get, way in metrics(data):
-            values[f"{bench}: {label}"] = round(get(data), 6)
-            better[f"{bench}: {label}"] = way
+            got = get(data)
+            if got is not None:
+                values[f"{bench}: {label}"] = round(got, 6)
+                better[f"{bench}: {label}"] = way
     return values, better
 
 
@@ -137,11 +151,14 @@ def main() -> int:
             table.add_row(key, "", f"{value:.3f}", "-", "", "missing")
             continue
         got, way = now[key], better[key]
-        worse = got / value if way == "lower" else value / got
-        bad = worse > 1 + args.tolerance
+        goal = _goal(way)
+        if goal is not None:
+            bad, change = got > goal, ""
+        else:
+            worse = got / value if way == "lower" else value / got
+            bad, change = worse > 1 + args.tolerance, f"{(got / value - 1):+.0%}"
         if bad:
             regressions.append(key)
-        change = f"{(got / value - 1):+.0%}"
         table.add_row(key, way, f"{value:.3f}", f"{got:.3f}", change, "REGRESSION" if bad else "ok")
     Console(width=140).print(table)
     new = sorted(set(now) - set(base))
@@ -153,7 +170,7 @@ def main() -> int:
     if regressions:
         print(f"{len(regressions)} regression(s): {', '.join(regressions)}", file=sys.stderr)
         return 1
-    print(f"{len(base)} figures within {args.tolerance:.0%} of the baseline")
+    print(f"{len(base)} figures within {args.tolerance:.0%} of the baseline or at their goal")
     return 0
 
 

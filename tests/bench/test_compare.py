@@ -12,10 +12,19 @@ COMPARE = Path(__file__).parents[2] / "bench" / "compare.py"
 
 
 def _run(
-    tmp_path: Path, speed: float, overhead: float | None, *extra: str
+    tmp_path: Path,
+    speed: float,
+    overhead: float | None,
+    *extra: str,
+    growth: tuple[float, float | None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     results = tmp_path / "results"
     results.mkdir(exist_ok=True)
+    soak = results / "soak.json"
+    soak.unlink(missing_ok=True)
+    if growth is not None:
+        engine, paper = growth
+        soak.write_text(json.dumps({"engine_rss_growth_mb": engine, "paper_rss_growth_mb": paper}))
     (results / "backtest.json").write_text(
         json.dumps(
             {
@@ -66,3 +75,16 @@ def test_regressions_are_caught_in_the_right_direction(tmp_path: Path) -> None:
     assert heavier.returncode == 1 and "engine call / direct call" in heavier.stderr
     missing = _run(tmp_path, 10.0, None)  # a benchmark that did not write its results
     assert missing.returncode == 2 and "missing results" in missing.stderr
+
+
+def test_a_memory_growth_is_checked_against_its_goal_not_by_ratio(tmp_path: Path) -> None:
+    """The soak's RSS growth is near zero, where a ratio to the baseline means nothing (0.1 MB
+    to 0.3 MB is not a regression, and a 0 MB baseline would divide by zero): it fails only
+    above its goal of 50 MB."""
+    assert _run(tmp_path, 10.0, 1.1, "--update", growth=(0.0, 1.0)).returncode == 0
+    assert _run(tmp_path, 10.0, 1.1, growth=(0.0, 1.0)).returncode == 0
+    assert _run(tmp_path, 10.0, 1.1, growth=(3.0, 40.0)).returncode == 0  # 40x, under the goal
+    over = _run(tmp_path, 10.0, 1.1, growth=(0.0, 60.0))
+    assert over.returncode == 1 and "paper RSS MB growth" in over.stderr
+    skipped = _run(tmp_path, 10.0, 1.1, growth=(0.0, None))  # a run without the paper soak
+    assert skipped.returncode == 2 and "paper RSS MB growth" in skipped.stderr
