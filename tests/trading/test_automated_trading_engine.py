@@ -185,9 +185,12 @@ def test_a_bug_in_the_strategy_puts_the_engine_in_error_with_the_reason() -> Non
 
     engine = AutomatedTradingEngine(strategy=Buggy())
     engine.start()
-    record = engine.on_bar("EURUSD", "H1", frame([1.1]).iloc[0])
-    assert engine.state is EngineState.ERROR and engine.reason == "ZeroDivisionError: oops"
-    assert record.state is EngineState.ERROR
+    bar = frame([1.1]).iloc[0]
+    record = engine.on_bar("EURUSD", "H1", bar)
+    assert engine.state is EngineState.ERROR
+    assert engine.reason == f"ZeroDivisionError: oops (EURUSD H1 bar {bar.name.isoformat()})"
+    assert isinstance(engine.error, ZeroDivisionError)
+    assert record.state is EngineState.ERROR and record.notes == [engine.reason]
 
 
 def test_the_kill_switch_closes_everything_and_pauses() -> None:

@@ -28,6 +28,7 @@ from forex_diffusion.core.trading_config import SPREAD_BUCKETS, SwapRates, Tradi
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.trading.automated_trading_engine import (
     AutomatedTradingEngine,
+    EngineState,
     Recorder,
     check_run_id,
 )
@@ -90,11 +91,27 @@ class BacktestResult:
     equity: pd.Series
     metrics: dict[str, Any]
     state: str
-    """The engine's state at the end (``stopped``; ``error`` when a bug stopped it)."""
+    """The engine's state at the end (``stopped``, ``paused``; ``error`` when something
+    unexpected stopped it: the run failed)."""
     reason: str | None
     """Why it stopped trading early (the kill-switch, an error), or ``None``."""
     engine: Literal["event", "compiled"]
     """Which loop ran (see the module docstring)."""
+    signal_errors: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Handled failures by signal source (``Strategy.signal_errors``)."""
+
+    @property
+    def failed(self) -> bool:
+        """Whether the run stopped on an unexpected error (:attr:`reason` says which)."""
+        return self.state == EngineState.ERROR.value
+
+    @classmethod
+    def failure(cls, run_id: str, reason: str, *, initial: float) -> BacktestResult:
+        """A run that failed before trading a bar (its strategy could not start)."""
+        trades = trades_frame([])
+        equity = pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC", name="time"))
+        metrics = performance(equity, trades, initial=initial)
+        return cls(run_id, None, trades, equity, metrics, EngineState.ERROR.value, reason, "event")
 
     def detached(self) -> BacktestResult:
         """The result without its strategy object: what a worker process sends back (a
@@ -124,6 +141,7 @@ class BacktestResult:
             "state": self.state,
             "reason": self.reason,
             "engine": self.engine,
+            "signal_errors": dict(self.signal_errors),
         }
 
 
@@ -240,7 +258,10 @@ def _event(
         k += 1
         if on_bar is not None:
             on_bar(i + 1, total)
-    last = engine.finish()
+        if engine.state is EngineState.ERROR:  # a failed run: what it did up to this bar
+            break
+    failed = engine.state is EngineState.ERROR
+    last = engine.finish(reason="run_failed" if failed else "end_of_data")
     if last is not None:
         trades_done.extend(last.trades)
         at[k], values[k] = index.searchsorted(last.ts), last.account.equity
@@ -255,7 +276,8 @@ def _event(
         trades,
         equity,
         metrics,
-        engine.state.value,
+        EngineState.ERROR.value if failed else engine.state.value,
         engine.reason,
         "event",
+        strategy.signal_errors(),
     )

@@ -175,12 +175,15 @@ class AutomatedTradingEngine:
         self.config = config or TradingConfig()
         self.run_id = check_run_id(run_id)
         self.strategy = strategy or make_strategy(self.config.strategy, self.config.strategy_params)
+        self.strategy.run_id = self.run_id
         self.broker: Broker = broker or PaperBroker(self.config.broker)
         self.risk = RiskManager(self.config.risk)
         self.recorder = recorder
         self.sleep = sleep
         self.state = EngineState.STOPPED
         self.reason: str | None = None
+        self.error: BaseException | None = None
+        """The unexpected exception that put the engine in state ``error``."""
         self.failures = 0
         self.trade_count = 0
         """Trades closed since the engine was made (all of them are in the bar records, the
@@ -211,12 +214,23 @@ class AutomatedTradingEngine:
         logger.warning("engine %s paused: %s", self.run_id, reason)
         self.state, self.reason = EngineState.PAUSED, reason
 
+    def fail(
+        self, exc: BaseException, *, symbol: str, timeframe: str, ts: pd.Timestamp
+    ) -> None:
+        """Stop trading after an unexpected error: state ``error``, :attr:`error`
+        the exception, :attr:`reason` one line with its type, message, series and bar."""
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "-"
+        self.error = exc
+        self.state = EngineState.ERROR
+        self.reason = f"{type(exc).__name__}: {message} ({symbol} {timeframe} bar {ts.isoformat()})"
+
     def resume(self) -> None:
         """Back to running after a pause or an error; a :class:`RiskLimitError` after the
         kill-switch (it holds for the rest of the run)."""
         if self.risk.killed:
             raise RiskLimitError(f"cannot resume: {self.risk.killed}")
         self.state, self.reason, self.failures = EngineState.RUNNING, None, 0
+        self.error = None
 
     # -- the bar -----------------------------------------------------------------------------
     def warm(self, symbol: str, timeframe: str, candles: pd.DataFrame) -> None:
@@ -270,7 +284,8 @@ class AutomatedTradingEngine:
             self._failed(f"{symbol} {tf.value} bar {the_bar.ts}: {exc}", notes)
         except Exception as exc:  # a bug: stop trading, keep the reason, let the caller see it
             logger.exception("engine %s: unexpected error", self.run_id)
-            self.state, self.reason = EngineState.ERROR, f"{type(exc).__name__}: {exc}"
+            self.fail(exc, symbol=symbol, timeframe=tf.value, ts=the_bar.ts)
+            assert self.reason is not None
             notes.append(self.reason)
         return self._record(symbol, tf.value, the_bar.ts, signals, notes)
 

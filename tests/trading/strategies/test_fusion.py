@@ -35,4 +35,6 @@ def test_only_the_last_forecast_failure_reasons_are_kept(
     assert list(strategy.forecast_failures) == [
         f"{ts}: forecast timeout (cut at 0.5 s)" for ts in candles.index[-5:]
     ]
+    assert strategy.forecast_failure_count == 30
+    assert strategy.signal_errors() == {"forecaster": 30}  # every one counted in the result
     strategy.close()

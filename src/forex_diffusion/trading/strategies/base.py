@@ -144,6 +144,8 @@ class Strategy(ABC):
     def __init__(self, params: StrategyParams | Mapping[str, Any] | None = None) -> None:
         self.signals: list[tuple[FusedSignal, bool]] = []
         """Signals scored on the current bar with the gate's verdict (the engine stores them)."""
+        self.run_id = ""
+        """The run this strategy trades in (the engine sets it): part of its signals' ids."""
         if isinstance(params, StrategyParams):
             self.params = params
         else:
@@ -160,6 +162,11 @@ class Strategy(ABC):
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release what the strategy holds outside this process (the engine calls it when it
         stops)."""
+
+    def signal_errors(self) -> dict[str, int]:
+        """Handled failures so far, by signal source: a source that raised an expected
+        error and was skipped, a forecast that timed out (results and reports show them)."""
+        return {}
 
     @abstractmethod
     def on_bar(self, view: BarView) -> Sequence[Intent]:

@@ -48,7 +48,7 @@ from forex_diffusion.trading.strategies.base import (
 __all__ = ["RECENT_FAILURES", "FusionStrategy"]
 
 RECENT_FAILURES = 100
-"""Forecast failure reasons a strategy keeps (the last ones)."""
+"""Forecast failure reasons a strategy keeps (it counts all of them)."""
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,8 @@ class FusionStrategy(Strategy):
         self._registry = PatternRegistry()
         self.trained_until: pd.Timestamp | None = None
         """The last bar any model of this strategy was fitted on (for leakage checks)."""
+        self.forecast_failure_count = 0
+        """Bars that had no forecast (a timeout, a crash), all of them."""
         self.forecast_failures: deque[str] = deque(maxlen=RECENT_FAILURES)
         """Why a bar had no forecast (a timeout, a crash), for the last
         :data:`RECENT_FAILURES` such bars."""
@@ -163,6 +165,7 @@ class FusionStrategy(Strategy):
             )
             predictor = DiffusionEstimator(config).fit(candles)
         fusion = UnifiedSignalFusion(
+            scope=self.run_id,
             scorer=SignalQualityScorer(threshold=p.threshold),
             calibration=calibration,
             max_per_regime=p.max_per_regime,
@@ -220,8 +223,20 @@ class FusionStrategy(Strategy):
             reason = f"{window.index[-1]}: forecast {status.status} ({status.reason or '-'})"
             logger.warning("fused strategy: %s; trading on patterns alone", reason)
             self.forecast_failures.append(reason)
+            self.forecast_failure_count += 1
             return []
         return [result.forecast]
+
+    def signal_errors(self) -> dict[str, int]:
+        """Per source, the candidates skipped because their source raised an expected error
+        (every series summed), and ``forecaster``: bars whose forecast failed or timed out."""
+        out: dict[str, int] = {}
+        for series in self._series.values():
+            for name, count in series.fusion.source_errors.items():
+                out[name] = out.get(name, 0) + count
+        if self.forecast_failure_count:
+            out["forecaster"] = self.forecast_failure_count
+        return out
 
     def close(self) -> None:
         """Stop the forecast worker process, if one was started."""
