@@ -4,9 +4,10 @@ Every command that runs something goes through :meth:`RunRepository.recording` (
 :meth:`RunRepository.running` (a stored run continued, e.g. a paper resume): the run is stored
 ``running`` with its owner (``host:pid``) and a heartbeat, and finished on the way out, whatever
 happens: ``done`` (or the status the body chose), ``failed`` with the reason when the body
-raises (a :class:`RunFailedError` keeps its one-line cause), ``stopped`` (no error) on Ctrl-C. A run whose
-process died without finishing it (``kill -9``, a power cut) reads as ``interrupted``: its
-owner's process is gone (same host) or its heartbeat is older than :data:`STALE_AFTER_MS`.
+raises (a :class:`RunFailedError` keeps its one-line cause), ``stopped`` (no error) on
+Ctrl-C. A run whose process died without finishing it (``kill -9``, a power cut) reads as
+``interrupted``: its owner's process is gone (same host) or its heartbeat is older than
+:data:`STALE_AFTER_MS`.
 """
 
 from __future__ import annotations
