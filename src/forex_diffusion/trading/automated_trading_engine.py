@@ -214,9 +214,7 @@ class AutomatedTradingEngine:
         logger.warning("engine %s paused: %s", self.run_id, reason)
         self.state, self.reason = EngineState.PAUSED, reason
 
-    def fail(
-        self, exc: BaseException, *, symbol: str, timeframe: str, ts: pd.Timestamp
-    ) -> None:
+    def fail(self, exc: BaseException, *, symbol: str, timeframe: str, ts: pd.Timestamp) -> None:
         """Stop trading after an unexpected error: state ``error``, :attr:`error`
         the exception, :attr:`reason` one line with its type, message, series and bar."""
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else "-"
