@@ -1,4 +1,4 @@
-"""The README's debug snippets run as written (each block in a fresh interpreter)."""
+"""The debug snippets of docs/library.md run as written (each block in a fresh interpreter)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,22 @@ from pathlib import Path
 
 import pytest
 
+LIBRARY = Path(__file__).parents[1] / "docs" / "library.md"
 README = Path(__file__).parents[1] / "README.md"
 
 
 def _snippets() -> list[str]:
-    text = README.read_text(encoding="utf-8")
+    text = LIBRARY.read_text(encoding="utf-8")
     section = text.split("## Debug snippets", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
-def test_the_readme_has_debug_snippets() -> None:
+def test_the_library_doc_has_debug_snippets() -> None:
     assert len(_snippets()) >= 5
+
+
+def test_the_readme_is_a_landing_page() -> None:
+    assert len(README.read_bytes()) < 15_000
 
 
 @pytest.mark.parametrize("code", _snippets(), ids=lambda c: c.splitlines()[0].lstrip("# ")[:40])
