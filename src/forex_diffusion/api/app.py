@@ -52,6 +52,7 @@ from forex_diffusion.core.errors import (
     ModelError,
     NotFoundError,
     StorageError,
+    one_line,
 )
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.data.candles import OHLCV
@@ -304,7 +305,7 @@ def create_app(
             except ModelError as exc:  # deleted, or written by an older version: say the fix
                 raise ModelError(
                     f"the newest diffusion model for {sym} {tf.value} cannot be loaded "
-                    f"({errors.one_line(exc)}): retrain with fxd train"
+                    f"({one_line(exc)}): retrain with fxd train"
                 ) from exc
         else:
             predictor = RandomWalkEstimator(symbol=sym.name, timeframe=tf.value).fit(frame)

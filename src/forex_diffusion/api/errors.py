@@ -42,9 +42,10 @@ from forex_diffusion.core.errors import (
     RetryableBrokerError,
     RiskLimitError,
     StorageError,
+    one_line,
 )
 
-__all__ = ["STATUS", "install", "one_line", "status_for"]
+__all__ = ["STATUS", "install", "status_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,6 @@ def status_for(exc: ForexDiffusionError) -> int:
         if kind in STATUS:
             return STATUS[kind]
     return 500
-
-
-def one_line(exc: BaseException) -> str:
-    """The first line of an error's message (its class name when it has none)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _project_error(_request: Request, exc: Exception) -> JSONResponse:

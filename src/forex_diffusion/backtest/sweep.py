@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
-from forex_diffusion.core.errors import ConfigError
+from forex_diffusion.core.errors import ConfigError, describe
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.trading.strategies import make_strategy
 
@@ -144,8 +144,7 @@ def run_sweep_task(task: SweepTask) -> SweepOutcome:
             warmup=task.warmup,
         )
     except Exception as exc:  # the combination failed before trading: say so
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "-"
-        reason = f"{type(exc).__name__}: {message} ({task.symbol} {task.timeframe}, before "
+        reason = f"{describe(exc)} ({task.symbol} {task.timeframe}, before "
         reason += f"the first bar {task.candles.index[0].isoformat()})"
         result = BacktestResult.failure(task.run_id, reason, initial=config.broker.initial_balance)
     return SweepOutcome(task.symbol, dict(task.params), result.detached())

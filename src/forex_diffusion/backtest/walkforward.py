@@ -30,7 +30,7 @@ import pandas as pd
 
 from forex_diffusion.backtest.metrics import performance
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
-from forex_diffusion.core.errors import ConfigError, DataError, ForexDiffusionError
+from forex_diffusion.core.errors import ConfigError, DataError, ForexDiffusionError, describe
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.trading.recording import CollectingRecorder
@@ -228,8 +228,7 @@ def run_fold(task: FoldTask) -> FoldResult:
             warmup=history,
         )
     except Exception as exc:  # the fold failed (its strategy could not start): say so
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "-"
-        reason = f"{type(exc).__name__}: {message} ({task.symbol} {task.timeframe} fold "
+        reason = f"{describe(exc)} ({task.symbol} {task.timeframe} fold "
         reason += f"{fold.number}, before its first test bar {test.index[0].isoformat()})"
         result = BacktestResult.failure(task.run_id, reason, initial=config.broker.initial_balance)
     trained = getattr(strategy, "trained_until", None)

@@ -16,6 +16,7 @@ from forex_diffusion.core.errors import (
     RiskLimitError,
     RunFailedError,
     StorageError,
+    one_line,
 )
 
 __all__ = ["EXIT_CODES", "EXIT_INTERNAL", "exit_code_for", "report_error"]
@@ -52,7 +53,7 @@ def report_error(exc: BaseException, *, debug: bool, console: Console) -> int:
     code = exit_code_for(exc)
     if debug:
         console.print(traceback.format_exc(), markup=False, highlight=False, end="")
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    message = one_line(exc)
     if code == EXIT_INTERNAL:
         message = f"internal error ({type(exc).__name__}): {message}"
         if not debug:

@@ -18,6 +18,8 @@ __all__ = [
     "RiskLimitError",
     "RunFailedError",
     "StorageError",
+    "describe",
+    "one_line",
 ]
 
 
@@ -112,3 +114,15 @@ class RunFailedError(ForexDiffusionError):
         super().__init__(f"run {run_id} failed: {cause}")
         self.run_id = run_id
         self.cause = cause
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an error's message (its class name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: first line of the message`` (what a failed run stores as its cause)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__

@@ -36,6 +36,7 @@ from forex_diffusion.core.errors import (
     ConfigError,
     RetryableBrokerError,
     RiskLimitError,
+    describe,
 )
 from forex_diffusion.core.events import Fill, FusedSignal, Order, Position, Trade
 from forex_diffusion.core.trading_config import TradingConfig
@@ -217,10 +218,9 @@ class AutomatedTradingEngine:
     def fail(self, exc: BaseException, *, symbol: str, timeframe: str, ts: pd.Timestamp) -> None:
         """Stop trading after an unexpected error: state ``error``, :attr:`error`
         the exception, :attr:`reason` one line with its type, message, series and bar."""
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "-"
         self.error = exc
         self.state = EngineState.ERROR
-        self.reason = f"{type(exc).__name__}: {message} ({symbol} {timeframe} bar {ts.isoformat()})"
+        self.reason = f"{describe(exc)} ({symbol} {timeframe} bar {ts.isoformat()})"
 
     def resume(self) -> None:
         """Back to running after a pause or an error; a :class:`RiskLimitError` after the

@@ -23,7 +23,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from forex_diffusion.core.errors import ConflictError, NotFoundError, RunFailedError, StorageError
+from forex_diffusion.core.errors import (
+    ConflictError,
+    NotFoundError,
+    RunFailedError,
+    StorageError,
+    describe,
+)
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage.database import Store
 from forex_diffusion.storage.models import RunRow, now_ms
@@ -193,9 +199,7 @@ class RunRepository:
             self.finish(handle.run_id, status="failed", metrics=handle.metrics, error=exc.cause)
             raise
         except BaseException as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else "-"
-            error = f"{type(exc).__name__}: {message}"
-            self.finish(handle.run_id, status="failed", metrics=handle.metrics, error=error)
+            self.finish(handle.run_id, status="failed", metrics=handle.metrics, error=describe(exc))
             raise
         self.finish(handle.run_id, status=handle.status, metrics=handle.metrics, error=handle.error)
 
