@@ -64,8 +64,9 @@ class Peeking(Strategy):
         return []
 
 
-def test_a_fold_whose_model_saw_its_test_period_fails() -> None:
-    STRATEGIES.add("peeking_test", Peeking, replace=True)
+def test_a_fold_whose_model_saw_its_test_period_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    # registered for this test only: other tests list every shipped strategy
+    monkeypatch.setitem(STRATEGIES._items, "peeking_test", Peeking)
     candles = load_sample().iloc[:600]
     folds = make_folds(len(candles), folds=2, train_bars=200, purge=24)
     with pytest.raises(LeakageError, match="at or after the test start"):

@@ -197,8 +197,11 @@ class HungForecaster(FusionStrategy):
         return series
 
 
-def test_a_hung_forecaster_is_cut_and_the_run_trades_on(tmp_path: Path) -> None:
-    STRATEGIES.add("fused_hung", HungForecaster, replace=True)
+def test_a_hung_forecaster_is_cut_and_the_run_trades_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # registered for this test only: other tests list every shipped strategy
+    monkeypatch.setitem(STRATEGIES._items, "fused_hung", HungForecaster)
     sqlite = Store(f"sqlite:///{tmp_path / 'hung.sqlite'}")
     sqlite.ensure_schema()
     bars = 915  # 900 to fit on, then 15 decisions
