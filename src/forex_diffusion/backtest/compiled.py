@@ -228,13 +228,13 @@ def _book(
     i: int,
     reason: int,
     costs: tuple[float, float],
-    conv: tuple[int, float, float, float, float],
+    conv: tuple[int, float, float, float],
 ) -> float:
     """PaperBroker._close of the whole position at ``price`` on bar ``i``: writes trade
     ``count`` and returns the balance change. ``costs``: this exit's spread and slippage cost;
-    ``conv``: mode, rate, lot, commission per lot, pip."""
+    ``conv``: mode, lot, commission per lot, pip."""
     sign, units, entry, idx, comm, spread0, slip0, swap = position
-    mode, _rate, lot, cpl, pip = conv
+    mode, lot, cpl, pip = conv
     gross = _to_account(sign * units * (price - entry), mode, price)
     commission = abs(units) / lot * cpl
     t_int[count, 0], t_int[count, 1], t_int[count, 2], t_int[count, 3] = idx, i, sign, reason
@@ -292,7 +292,7 @@ def _simulate(
         bc, ac = _quotes(close[i], sp, basis)
         # PaperBroker.on_bar: the open quote, then the pending orders (_fill_pending, _execute)
         bid, ask, rate = bo, ao, (bo + ao) / 2
-        conv = (mode, rate, lot, cpl, pip)
+        conv = (mode, lot, cpl, pip)
         if close_pending and sign != 0:  # the close of a reversal or an exit, at the open
             price = (bo if sign > 0 else ao) + (-sign) * slip
             costs = (
@@ -318,7 +318,7 @@ def _simulate(
             open_sign = 0
         # the close quote; _survive: swap at the rollovers inside the bar
         bid, ask, rate = bc, ac, (bc + ac) / 2
-        conv = (mode, rate, lot, cpl, pip)
+        conv = (mode, lot, cpl, pip)
         exit_costs = (_to_account(p_units * (ac - bc) / 2, mode, rate), 0.0)
         if sign != 0 and nights[i]:
             pips = (swap_long if sign > 0 else swap_short) * nights[i]
@@ -396,7 +396,7 @@ def _simulate(
         price = bid if sign > 0 else ask
         costs = (_to_account(p_units * (ask - bid) / 2, mode, rate), 0.0)
         position = (sign, p_units, p_entry, p_idx, p_comm, p_spread, p_slip, p_swap)
-        conv = (mode, rate, lot, cpl, pip)
+        conv = (mode, lot, cpl, pip)
         balance += _book(t_int, t_float, count, position, price, n - 1, _END, costs, conv)
         count += 1
         equity_out[n - 1] = balance

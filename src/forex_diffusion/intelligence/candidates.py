@@ -84,17 +84,16 @@ def signal_from_forecast(
     direction: Literal["bull", "bear"] = "bull" if move > 0 else "bear"
     lo, hi = forecast.quantile(lo_level, h), forecast.quantile(hi_level, h)
     width = hi - lo
+    if width <= 0:  # a degenerate forecast: no interval to place the stop with
+        return None
     sigma = width / (_NORMAL.inv_cdf(hi_level) - _NORMAL.inv_cdf(lo_level))
-    net = abs(move) - spread
-    strength = _NORMAL.cdf(net / sigma) if sigma > 0 else 1.0
+    strength = _NORMAL.cdf((abs(move) - spread) / sigma)
     if direction == "bull":
         target = forecast.quantile(target_level, h)
         stop = lo if lo < entry else entry - width / 2
     else:
         target = forecast.quantile(1.0 - target_level, h)
         stop = hi if hi > entry else entry + width / 2
-    if width <= 0:  # a degenerate forecast: no interval to place the stop with
-        return None
     return Candidate(
         source="forecast",
         detail=forecast.model_id,

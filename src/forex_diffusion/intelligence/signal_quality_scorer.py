@@ -55,7 +55,7 @@ class QualityDimensions:
     def __post_init__(self) -> None:
         for name in DIMENSIONS:
             value = getattr(self, name)
-            if not (0.0 <= value <= 1.0) or value != value:
+            if not 0.0 <= value <= 1.0:  # NaN fails the comparison too
                 raise ConfigError(f"quality dimension {name} must be in [0, 1], got {value}")
 
     def as_dict(self) -> dict[str, float]:

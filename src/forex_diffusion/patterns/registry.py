@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -39,18 +38,9 @@ from forex_diffusion.patterns.vectorized_detectors import (
     window_bars,
 )
 
-__all__ = ["KINDS", "Detector", "PatternRegistry"]
+__all__ = ["KINDS", "PatternRegistry"]
 
 KINDS = ("candle", "chart", "harmonic", "wave")
-
-
-class Detector(Protocol):
-    """What every detector offers."""
-
-    key: str
-    kind: str
-
-    def detect(self, candles: pd.DataFrame) -> list[PatternEvent]: ...
 
 
 class PatternRegistry:

@@ -295,7 +295,7 @@ class AutomatedTradingEngine:
         if known is None or pd.Timedelta(tf.delta) < pd.Timedelta(known.delta):
             self._execution_tf[symbol] = tf
             return True
-        return known is tf
+        return False
 
     def _call(self, fn: Callable[[], T]) -> T:
         delay = self.config.engine.backoff_seconds
