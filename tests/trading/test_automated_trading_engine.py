@@ -217,10 +217,12 @@ def test_only_the_shortest_timeframe_drives_the_broker() -> None:
     engine = AutomatedTradingEngine(TradingConfig(), strategy=Script({}))
     engine.start()
     h1 = frame([1.1] * 8)
-    engine.on_bar("EURUSD", "H1", h1.iloc[0])
-    engine.on_bar("EURUSD", "H4", h1.iloc[0])  # an H4 bar of the same symbol: no broker bar
-    engine.on_bar("EURUSD", "H1", h1.iloc[1])  # would raise if the H4 bar had moved the clock
-    assert len(engine.recent_equity) == 3
+    records = [
+        engine.on_bar("EURUSD", "H1", h1.iloc[0]),
+        engine.on_bar("EURUSD", "H4", h1.iloc[0]),  # an H4 bar of the same symbol: no broker bar
+        engine.on_bar("EURUSD", "H1", h1.iloc[1]),  # would raise if the H4 bar moved the clock
+    ]
+    assert [r.timeframe for r in records] == ["H1", "H4", "H1"]
 
 
 def test_bad_run_ids_and_strategies_are_refused() -> None:
@@ -265,7 +267,7 @@ def test_several_symbols_trade_through_one_account() -> None:
 
 
 def test_a_long_run_keeps_counters_and_a_bounded_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The engine keeps the last RECENT trades and equity points and counts the rest; every
+    """The engine keeps the last RECENT trades and counts the rest; every
     trade is still in the records (what a backtest collects and a paper run stores)."""
     from forex_diffusion.trading import automated_trading_engine as ate
 
@@ -279,4 +281,3 @@ def test_a_long_run_keeps_counters_and_a_bounded_window(monkeypatch: pytest.Monk
     trades = [t for r in records for t in r.trades]
     assert engine.trade_count == len(trades) >= 15
     assert list(engine.recent_trades) == trades[-4:]
-    assert list(engine.recent_equity) == [(r.ts, r.account.equity) for r in records[-4:]]

@@ -12,6 +12,7 @@ from forex_diffusion.storage.repositories import (
     TradingRepository,
     TrainedModelRepository,
     UpsertResult,
+    held_elsewhere,
     this_process,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "TrainedModelRepository",
     "UpsertResult",
     "default_database_url",
+    "held_elsewhere",
     "this_process",
 ]

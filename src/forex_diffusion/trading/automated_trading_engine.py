@@ -6,9 +6,9 @@ the new equity, the strategy decides on the closed bars, the engine sizes its in
 orders that fill at the next bar's open, and everything that changed is handed to the recorder
 in one piece (one database transaction with :class:`TradingRepository`). Only the clock and the
 feed differ between a backtest and a paper run. The engine's memory is bounded however long it
-runs: it counts the trades it closed and keeps the last :data:`RECENT` trades and equity
-points; what a run needs later is in the records (a backtest collects them, a paper run stores
-them).
+runs: it counts the trades it closed and keeps the last :data:`RECENT` of them; what a run
+needs later (every trade, the equity after each bar) is in the records (a backtest collects
+them, a paper run stores them).
 
 States: ``stopped`` -> ``running`` (:meth:`start`); ``paused`` after ``max_failures``
 consecutive failed bars or when the drawdown kill-switch fires (stops and targets are still
@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_RUN_ID = 24
 RECENT = 1000
-"""Closed trades and equity points the engine keeps (the window of a long run)."""
+"""Closed trades the engine keeps (the window of a long run)."""
 _COLUMNS = ("open", "high", "low", "close", "volume")
 
 
@@ -191,8 +191,6 @@ class AutomatedTradingEngine:
         store, a backtest's result)."""
         self.recent_trades: deque[Trade] = deque(maxlen=RECENT)
         """The last :data:`RECENT` closed trades: a long run keeps a bounded window."""
-        self.recent_equity: deque[tuple[pd.Timestamp, float]] = deque(maxlen=RECENT)
-        """``(bar time, equity)`` of the last :data:`RECENT` records."""
         self._history: dict[tuple[str, str], _History] = {}
         self.history_size = max(self.config.engine.history_bars, self.strategy.warmup)
         """Closed bars kept per series (at least the strategy's warm-up)."""
@@ -408,7 +406,6 @@ class AutomatedTradingEngine:
         account = self.broker.account()
         self.trade_count += len(report.trades)
         self.recent_trades.extend(report.trades)
-        self.recent_equity.append((ts, account.equity))
         record = BarRecord(
             self.run_id,
             symbol,

@@ -33,12 +33,11 @@ from forex_diffusion.core.errors import (
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage import (
-    LIVE_STATUSES,
     CandleRepository,
     RunRepository,
     Store,
     TradingRepository,
-    this_process,
+    held_elsewhere,
 )
 from forex_diffusion.trading.automated_trading_engine import (
     AutomatedTradingEngine,
@@ -250,10 +249,9 @@ def resume_paper(store: Store, run_id: str) -> PaperRun:
         raise NotFoundError(f"no run {run_id!r} in the store (see `fxd runs list`)")
     if row["kind"] != "paper":
         raise ConflictError(f"run {run_id} is a {row['kind']} run, not a paper run")
-    if row["status"] in LIVE_STATUSES and row["owner"] != this_process():
-        raise ConflictError(
-            f"run {run_id} is {row['status']} in process {row['owner']}: stop it first"
-        )
+    elsewhere = held_elsewhere(row)
+    if elsewhere:
+        raise ConflictError(f"run {run_id}: {elsewhere}; stop it first")
     settings = row["config"] or {}
     config = TradingConfig.model_validate(settings["trading"])
     start = pd.Timestamp(settings["start"]) if settings.get("start") else None
@@ -277,6 +275,9 @@ def resume_paper(store: Store, run_id: str) -> PaperRun:
             raise ConflictError(f"run {run_id}: its last bar {last} is no longer in the store")
         logger.info("run %s: replayed to %s (%d orders checked)", run_id, last, check.seen)
     if run.engine.risk.killed:  # it closed everything and may not open again
+        if row["status"] != "stopped" or row["error"] != run.engine.risk.killed:
+            # killed in a process that died before storing why: store it now
+            RunRepository(store).update(run_id, status="stopped", error=run.engine.risk.killed)
         raise RiskLimitError(f"run {run_id} cannot be resumed: {run.engine.risk.killed}")
     run.engine.recorder = StoreRecorder(store)
     return run

@@ -37,12 +37,11 @@ import pandas as pd
 from forex_diffusion.core.errors import ConflictError, NotFoundError, RiskLimitError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.storage import (
-    LIVE_STATUSES,
     CandleRepository,
     RunRepository,
     Store,
     TradingRepository,
-    this_process,
+    held_elsewhere,
 )
 from forex_diffusion.trading.automated_trading_engine import EngineState
 from forex_diffusion.trading.paper import PAUSED_BY_USER, PaperRun, resume_paper, start_paper
@@ -81,8 +80,6 @@ class PaperSupervisor:
         self.store = store
         self.poll_seconds = poll_seconds
         self._workers: dict[str, _Worker] = {}
-        self._blocked: dict[str, str] = {}
-        """Runs of the store found kill-switched when a resume rebuilt them: the reason."""
         self._lock = threading.Lock()
 
     # -- control -----------------------------------------------------------------------------
@@ -99,10 +96,6 @@ class PaperSupervisor:
         with self._lock:
             if run_id in self._workers:
                 raise ConflictError(f"run {run_id} is already in this server")
-            if RunRepository(self.store).get(run_id) is not None:
-                raise ConflictError(
-                    f"run {run_id} already exists in the store: resume it or pick another run_id"
-                )
             if CandleRepository(self.store).load(symbol, timeframe, last=1).empty:
                 raise NotFoundError(
                     f"no {symbol} {timeframe} candles in the store (POST /candles or "
@@ -141,20 +134,14 @@ class PaperSupervisor:
         with self._lock:
             worker = self._workers.get(run_id)
             if worker is None or not worker.alive:
-                blocked = self._blocked.get(run_id)
+                blocked = self._kill_switch(self._stored(run_id))
                 if blocked is None and worker is not None:
                     blocked = worker.run.engine.risk.killed
                 if blocked:
                     raise RiskLimitError(f"run {run_id} cannot be resumed: {blocked}")
-                self._stored(run_id)
-                try:  # refuses a run live in another process, or kill-switched in its replay
-                    run = resume_paper(self.store, run_id)
-                except RiskLimitError as exc:
-                    self._blocked[run_id] = str(exc).removeprefix(
-                        f"run {run_id} cannot be resumed: "
-                    )
-                    self._workers.pop(run_id, None)
-                    raise
+                # refuses a run live in another process, or one kill-switched in its replay
+                # (resume_paper then stores the reason, which the snapshot reads)
+                run = resume_paper(self.store, run_id)
                 if run.engine.reason == PAUSED_BY_USER:
                     run.control("resume")
                 worker = self._workers[run_id] = _Worker(run)
@@ -217,12 +204,11 @@ class PaperSupervisor:
         return row
 
     @staticmethod
-    def _elsewhere(row: dict[str, Any]) -> str | None:
-        """Why another process holds the run (it is live there), or ``None``."""
-        owner = row.get("owner")
-        if row["status"] in LIVE_STATUSES and owner and owner != this_process():
-            return f"it is {row['status']} in process {owner}"
-        return None
+    def _kill_switch(row: dict[str, Any]) -> str | None:
+        """The kill-switch's reason when it stopped the stored run (``PaperRun.loop`` and
+        ``resume_paper`` store it with the stopped run), else ``None``."""
+        error = row["error"] or ""
+        return error if row["status"] == "stopped" and error.startswith(KILL_SWITCH) else None
 
     def _launch(self, worker: _Worker) -> None:
         def tick(_ts: pd.Timestamp) -> None:
@@ -305,10 +291,7 @@ class PaperSupervisor:
             "margin_used": 0.0,
             "open_pnl": 0.0,
         }
-        # PaperRun.loop stores the kill-switch's reason with the stopped run
-        error = row["error"] or ""
-        killed = error if row["status"] == "stopped" and error.startswith(KILL_SWITCH) else None
-        blocked = self._blocked.get(run_id) or killed or self._elsewhere(row)
+        blocked = self._kill_switch(row) or held_elsewhere(row)
         last = row["last_bar_ts"]
         return {
             "run_id": run_id,

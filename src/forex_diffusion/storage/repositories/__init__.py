@@ -11,6 +11,7 @@ from forex_diffusion.storage.repositories.runs import (
     LIVE_STATUSES,
     RunHandle,
     RunRepository,
+    held_elsewhere,
     this_process,
 )
 from forex_diffusion.storage.repositories.signals import FusedSignalRepository
@@ -27,5 +28,6 @@ __all__ = [
     "TradingRepository",
     "TrainedModelRepository",
     "UpsertResult",
+    "held_elsewhere",
     "this_process",
 ]

@@ -1,10 +1,11 @@
 """Candle repository: idempotent upserts in one transaction, range loads, series summaries.
 
-:meth:`CandleRepository.upsert` is the bulk import (``fxd data import``);
-:meth:`CandleRepository.write` is the guarded write of the live feed (``POST /candles``): the
-timeframe's spacing is checked too, and a bar at or before the newest bar a run has traded on
-the series is refused unless the write is a correction, which is recorded in
-``candle_corrections`` (old and new values) in the same transaction.
+:meth:`CandleRepository.write` is the guarded write of user data (``fxd data import``,
+``POST /candles``): the timeframe's spacing is checked too, and a new or changed bar at or
+before the newest bar a run (backtest or paper) has processed on the series is refused unless
+the write is a correction, which is recorded in ``candle_corrections`` (old and new values) in
+the same transaction. :meth:`CandleRepository.upsert` is the unguarded upsert of bars the
+project derives itself (the bundled sample, resampled series).
 """
 
 from __future__ import annotations

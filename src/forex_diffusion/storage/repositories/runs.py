@@ -34,7 +34,14 @@ from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage.database import Store
 from forex_diffusion.storage.models import RunRow, now_ms
 
-__all__ = ["LIVE_STATUSES", "STALE_AFTER_MS", "RunHandle", "RunRepository", "this_process"]
+__all__ = [
+    "LIVE_STATUSES",
+    "STALE_AFTER_MS",
+    "RunHandle",
+    "RunRepository",
+    "held_elsewhere",
+    "this_process",
+]
 
 LIVE_STATUSES = ("running", "paused")
 """Statuses of a run whose process is trading it."""
@@ -62,6 +69,15 @@ def _alive(owner: str) -> bool | None:
     except PermissionError:  # exists, owned by another user
         return True
     return True
+
+
+def held_elsewhere(run: dict[str, Any]) -> str | None:
+    """Why another live process holds a stored run (``running``/``paused`` there), or
+    ``None`` (see :meth:`RunRepository.get`: a dead owner reads ``interrupted``)."""
+    owner = run.get("owner")
+    if run["status"] in LIVE_STATUSES and owner and owner != this_process():
+        return f"it is {run['status']} in process {owner}"
+    return None
 
 
 def _as_dict(row: RunRow) -> dict[str, Any]:
@@ -173,10 +189,9 @@ class RunRepository:
         row = self.get(run_id)
         if row is None:
             raise NotFoundError(f"no run {run_id!r} in the store (see `fxd runs list`)")
-        if row["status"] in LIVE_STATUSES and row["owner"] != this_process():
-            raise ConflictError(
-                f"run {run_id} is {row['status']} in process {row['owner']}: stop it first"
-            )
+        elsewhere = held_elsewhere(row)
+        if elsewhere:
+            raise ConflictError(f"run {run_id}: {elsewhere}; stop it first")
         self.update(
             run_id,
             status="running" if row["status"] != "paused" else "paused",
