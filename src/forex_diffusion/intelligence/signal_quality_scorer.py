@@ -10,7 +10,6 @@ need nothing but numbers (volume here; sentiment and correlation in their own mo
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
@@ -21,7 +20,6 @@ from forex_diffusion.core.errors import ConfigError
 __all__ = [
     "DEFAULT_WEIGHTS",
     "DIMENSIONS",
-    "RECENT_SCORES",
     "QualityDimensions",
     "QualityScore",
     "SignalQualityScorer",
@@ -37,8 +35,6 @@ DIMENSIONS = (
     "correlation_safety",
 )
 DEFAULT_WEIGHTS = dict(zip(DIMENSIONS, (0.25, 0.20, 0.20, 0.15, 0.10, 0.10), strict=True))
-RECENT_SCORES = 1000
-"""Scores a scorer keeps (:attr:`SignalQualityScorer.recent`); its statistics cover all."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,8 +111,6 @@ class SignalQualityScorer:
                 raise ConfigError(f"{name}: threshold must be in [0, 1], got {value}")
         self.threshold = threshold
         self.regime_thresholds = dict(regime_thresholds or {})
-        self.recent: deque[QualityScore] = deque(maxlen=RECENT_SCORES)
-        """The last :data:`RECENT_SCORES` scores (a long run keeps a bounded window)."""
         self._moments = _Moments(len(DIMENSIONS) + 1)  # the dimensions, then the composite
         self._passed = 0
 
@@ -127,7 +121,6 @@ class SignalQualityScorer:
         values = dims.as_dict()
         composite = float(sum(weights[k] * values[k] for k in DIMENSIONS))
         result = QualityScore(dims, composite, threshold, composite >= threshold, regime)
-        self.recent.append(result)
         self._moments.add([values[k] for k in DIMENSIONS] + [composite])
         self._passed += result.passed
         return result
