@@ -22,7 +22,7 @@ from forex_diffusion.api.common import parse_series, utc_time
 from forex_diffusion.api.schemas import PaperSnapshot
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.trading.paper_control import PaperSupervisor
-from forex_diffusion.trading.strategies import make_strategy
+from forex_diffusion.trading.strategies import check_strategy
 
 __all__ = ["PaperStart", "paper_router"]
 
@@ -83,7 +83,7 @@ def paper_router(
             update = {"strategy_params": dict(trading.strategy_params)}
         update["strategy_params"].update(request.params)
         config = trading.model_copy(update=update)
-        make_strategy(config.strategy, config.strategy_params)  # a ConfigError names the fault
+        check_strategy(config.strategy, config.strategy_params)  # a ConfigError names the fault
         run_id = request.run_id or f"paper-{uuid.uuid4().hex[:10]}"
         return supervisor.start(
             run_id=run_id,
