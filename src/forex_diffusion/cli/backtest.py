@@ -205,9 +205,8 @@ def backtest(
             finally:
                 recorder.flush()  # what it did up to a failure is stored too
         summary = result.summary()
-        run.metrics = {
-            k: summary[k] for k in ("trade_count", "net_pips", "metrics", "pnl_by_source")
-        } | {"signal_errors": summary["signal_errors"]}
+        kept = ("trade_count", "net_pips", "metrics", "pnl_by_source", "signal_errors")
+        run.metrics = {k: summary[k] for k in kept}
         if result.failed:
             raise RunFailedError(rid, result.reason or "unknown error")
     if report is not None:
