@@ -38,9 +38,12 @@ from forex_diffusion.patterns.vectorized_detectors import (
     window_bars,
 )
 
-__all__ = ["KINDS", "PatternRegistry"]
+__all__ = ["KINDS", "Detector", "PatternRegistry"]
 
 KINDS = ("candle", "chart", "harmonic", "wave")
+
+Detector = CandleDetector | SwingDetector | BarDetector
+"""Any detector: each has ``key``, ``kind`` and ``detect(candles) -> list[PatternEvent]``."""
 
 
 class PatternRegistry:
@@ -76,8 +79,15 @@ class PatternRegistry:
             )
         return wanted
 
-    def detectors(self, kinds: Iterable[str] | str | None = None) -> list[CandleDetector]:
-        """Detector objects of the given kinds (all kinds by default), aliases not included."""
+    def detectors(self, kinds: Iterable[str] | str | None = None) -> list[Detector]:
+        """Detector objects of the given kinds (all 116 by default, e.g. ``["chart", "candle"]``),
+        in :meth:`scan`'s order: the candle detectors, then the chart, harmonic and wave ones;
+        aliases not included. Each one's ``detect(candles)`` gives :meth:`detect`'s events of
+        its key."""
+        return [*self._candle_detectors(kinds), *self.swing_detectors(kinds)]
+
+    def _candle_detectors(self, kinds: Iterable[str] | str | None = None) -> list[CandleDetector]:
+        """The candle detectors, if ``kinds`` includes ``candle``."""
         wanted = self._kinds(kinds)
         return [d for d in self._detectors.values() if d.kind in wanted]
 
@@ -103,7 +113,8 @@ class PatternRegistry:
             names = list(self._detectors) + list(self._aliases) + list(self._swing)
             close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise ConfigError(f"unknown pattern {key!r}{hint} ({len(self._detectors)} detectors)")
+            count = len(self._detectors) + len(self._swing)
+            raise ConfigError(f"unknown pattern {key!r}{hint} ({count} detectors)")
         return found
 
     def scan(
@@ -119,8 +130,9 @@ class PatternRegistry:
 
         ``since`` keeps events confirmed at or after that time.
         """
-        detectors = self.detectors(kinds) or self.detectors("candle")[:1]  # (for the columns)
-        if not self.detectors(kinds):
+        candles_of = self._candle_detectors(kinds)
+        detectors = candles_of or self._candle_detectors("candle")[:1]  # (for the columns)
+        if not candles_of:
             events = scan_frame(detectors, CandleContext.from_candles(candles.iloc[:0]))
         elif self.use_vectorized:
             events = scan_frame(detectors, CandleContext.from_candles(candles))
@@ -178,7 +190,8 @@ class PatternRegistry:
                 swing, SwingContext.from_candles(candles), since=len(candles) - 1
             )
             latest = events_from_frame(self._typed(rows))
-        if not self.detectors(kinds):
+        detectors = self._candle_detectors(kinds)
+        if not detectors:
             return latest
         full = CandleContext.from_candles(candles)
         size = min(window_bars(), len(candles))
@@ -192,5 +205,5 @@ class PatternRegistry:
             full.volume_ratio[tail],
             full.index[tail],
         )
-        found = scan_frame(self.detectors(kinds), ctx, positions=np.array([size - 1]))
+        found = scan_frame(detectors, ctx, positions=np.array([size - 1]))
         return events_from_frame(found) + latest

@@ -27,9 +27,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from forex_diffusion.core.events import PatternEvent
 from forex_diffusion.data.candles import index_ns
 from forex_diffusion.patterns.primitives import Swing, atr, atr_or_range, swings
-from forex_diffusion.patterns.vectorized_detectors import EVENT_COLUMNS
+from forex_diffusion.patterns.vectorized_detectors import EVENT_COLUMNS, events_from_frame
 
 __all__ = [
     "BarDetector",
@@ -37,6 +38,7 @@ __all__ = [
     "IncrementalSwingScanner",
     "SwingContext",
     "SwingDetector",
+    "detect_swing",
     "last_swings",
     "level_breakout",
     "scan_swing_detectors",
@@ -156,6 +158,10 @@ class SwingDetector(ABC):
     def find(self, ctx: SwingContext, k: int) -> list[Candidate]:
         """Candidates whose last point is swing ``k`` (it may read swings ``0..k`` only)."""
 
+    def detect(self, candles: pd.DataFrame) -> list[PatternEvent]:
+        """Every event in ``candles`` (vectorised): ``PatternRegistry().detect``'s of this key."""
+        return detect_swing(self, candles)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.key!r})"
 
@@ -172,6 +178,10 @@ class BarDetector(ABC):
     @abstractmethod
     def find_bars(self, ctx: SwingContext) -> list[tuple[int, Candidate]]:
         """``(completion bar, candidate)`` pairs over the bars of ``ctx``."""
+
+    def detect(self, candles: pd.DataFrame) -> list[PatternEvent]:
+        """Every event in ``candles`` (vectorised): ``PatternRegistry().detect``'s of this key."""
+        return detect_swing(self, candles)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.key!r})"
@@ -272,6 +282,18 @@ def scan_swing_detectors(
     if frame.empty:
         return frame.astype({"score": float, "target_price": float, "failure_price": float})
     return frame
+
+
+def detect_swing(
+    detector: SwingDetector | BarDetector, candles: pd.DataFrame
+) -> list[PatternEvent]:
+    """The events of one detector over ``candles``: :func:`scan_swing_detectors` on their
+    :class:`SwingContext`, with the registry's nullable ``touches``, so they equal the events of
+    that key in ``PatternRegistry().scan``."""
+    if not len(candles):
+        return []
+    frame = scan_swing_detectors([detector], SwingContext.from_candles(candles))
+    return events_from_frame(frame.astype({"touches": "Int64"}))
 
 
 class IncrementalSwingScanner:
