@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from forex_diffusion.backtest.metrics import performance
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.core.events import Trade
 from forex_diffusion.core.trading_config import SPREAD_BUCKETS, SwapRates, TradingConfig
@@ -158,14 +159,16 @@ def run_backtest(
     warmup: pd.DataFrame | None = None,
     on_bar: Callable[[int, int], None] | None = None,
     engine: Literal["auto", "event", "compiled"] = "auto",
+    signals: SignalsConfig | None = None,
 ) -> BacktestResult:
     """Run a strategy over ``candles`` (``warmup``: earlier bars the strategy may look at);
-    ``engine``: see the module docstring."""
+    ``engine``: see the module docstring; ``signals``: the ``[signals]`` section (the fusion
+    and gate of a strategy that fuses signals) when ``strategy`` is not given."""
     cfg = config or TradingConfig()
     if not costs:
         cfg = without_costs(cfg)
     check_run_id(run_id)
-    strat = strategy or make_strategy(cfg.strategy, cfg.strategy_params)
+    strat = strategy or make_strategy(cfg.strategy, cfg.strategy_params, signals=signals)
     if engine != "event":
         result = _compiled(candles, symbol, timeframe, cfg, strat, run_id, recorder, warmup)
         if isinstance(result, BacktestResult):

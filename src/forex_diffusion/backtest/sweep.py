@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ import pandas as pd
 
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
 from forex_diffusion.core.errors import ConfigError, describe
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.trading.strategies import make_strategy
 
@@ -118,6 +119,7 @@ class SweepTask:
     params: dict[str, Scalar]
     costs: bool
     run_id: str
+    signals: SignalsConfig = field(default_factory=SignalsConfig)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ def run_sweep_task(task: SweepTask) -> SweepOutcome:
             costs=task.costs,
             run_id=task.run_id,
             warmup=task.warmup,
+            signals=task.signals,
         )
     except Exception as exc:  # the combination failed before trading: say so
         reason = f"{describe(exc)} ({task.symbol} {task.timeframe}, before "

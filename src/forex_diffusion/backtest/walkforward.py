@@ -31,6 +31,7 @@ import pandas as pd
 from forex_diffusion.backtest.metrics import performance
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
 from forex_diffusion.core.errors import ConfigError, DataError, ForexDiffusionError, describe
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.trading.recording import CollectingRecorder
@@ -202,6 +203,7 @@ class FoldTask:
     costs: bool
     run_id: str
     record: bool
+    signals: SignalsConfig = field(default_factory=SignalsConfig)
 
 
 def run_fold(task: FoldTask) -> FoldResult:
@@ -211,7 +213,7 @@ def run_fold(task: FoldTask) -> FoldResult:
     params = dict(config.strategy_params)
     if config.strategy == "fused":
         params.update(fit_bars=fold.train_end - fold.train_start, fit_gap=fold.gap)
-    strategy = make_strategy(config.strategy, params)
+    strategy = make_strategy(config.strategy, params, signals=task.signals)
     split = fold.test_start - fold.train_start
     history, test = bars.iloc[:split], bars.iloc[split:]
     recorder = CollectingRecorder() if task.record else None
@@ -269,6 +271,7 @@ def run_walkforward(
     run_id: str = "wf",
     record: bool = False,
     mapper: Mapper | None = None,
+    signals: SignalsConfig | None = None,
 ) -> WalkForward:
     """Run every fold (see the module docstring) with ``mapper`` (default: one after the
     other in this process); ``record`` keeps every bar's changes for the store. Fold ``k``'s
@@ -284,6 +287,7 @@ def run_walkforward(
             costs=costs,
             run_id=f"{run_id}-f{fold.number}",
             record=record,
+            signals=signals or SignalsConfig(),
         )
         for fold in folds
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,9 +21,20 @@ from rich.progress import (
 from forex_diffusion.core.config import RootConfig, load_config
 
 if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from forex_diffusion.services.progress import Progress as ProgressFn
     from forex_diffusion.storage import Store
 
-__all__ = ["CliState", "console", "err_console", "make_progress", "state", "wide_console"]
+__all__ = [
+    "CliState",
+    "console",
+    "err_console",
+    "make_progress",
+    "progress_bars",
+    "state",
+    "wide_console",
+]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -77,3 +90,17 @@ def make_progress() -> Progress:
         transient=True,
         disable=not err_console.is_terminal,
     )
+
+
+@contextmanager
+def progress_bars() -> Iterator[ProgressFn]:
+    """A service's progress callback drawn as rich bars (one per stage label) on stderr."""
+    with make_progress() as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def report(label: str, done: int, total: int | None) -> None:
+            if label not in tasks:
+                tasks[label] = bars.add_task(label, total=total)
+            bars.update(tasks[label], completed=done, total=total)
+
+        yield report

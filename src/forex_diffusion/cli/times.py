@@ -12,24 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from forex_diffusion.core.errors import ConfigError, DataError
-from forex_diffusion.core.types import Symbol, Timeframe
+from forex_diffusion.core.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forex_diffusion.storage import Store
-
-__all__ = [
-    "ACCEPTED",
-    "FromOption",
-    "ToOption",
-    "no_bars",
-    "parse_time",
-    "show_time",
-    "span_words",
-    "time_span",
-]
+__all__ = ["ACCEPTED", "FromOption", "ToOption", "parse_time", "time_span"]
 
 ACCEPTED = (
     "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], optionally ending in Z or an "
@@ -82,52 +70,11 @@ def parse_time(text: str | None, *, option: str) -> pd.Timestamp | None:
 
 def time_span(from_: str | None, to: str | None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """``--from`` and ``--to`` parsed; ``--to`` before ``--from`` is a ``ConfigError``."""
+    from forex_diffusion.services.series import show_time
+
     start, end = parse_time(from_, option="--from"), parse_time(to, option="--to")
     if start is not None and end is not None and end < start:
         raise ConfigError(
             f"--to {show_time(end)} is before --from {show_time(start)}: no bars between them"
         )
     return start, end
-
-
-def show_time(ts: pd.Timestamp) -> str:
-    """A UTC time as short as it is exact: ``2018-06-01``, ``2018-06-01 12:00``..."""
-    if ts == ts.normalize():
-        return f"{ts:%Y-%m-%d}"
-    return f"{ts:%Y-%m-%d %H:%M}" if ts.second == 0 and ts.microsecond == 0 else str(ts)
-
-
-def span_words(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
-    """``after X``, ``before Y``, ``between X and Y``, or ``""`` for the whole history."""
-    if start is not None and end is not None:
-        return f"between {show_time(start)} and {show_time(end)}"
-    if start is not None:
-        return f"after {show_time(start)}"
-    if end is not None:
-        return f"before {show_time(end)}"
-    return ""
-
-
-def no_bars(
-    store: Store,
-    sym: Symbol,
-    tf: Timeframe,
-    *,
-    start: pd.Timestamp | None,
-    end: pd.Timestamp | None,
-) -> DataError:
-    """The error for a series with no bars in ``start``..``end``: what the store holds."""
-    from forex_diffusion.storage import CandleRepository
-
-    held = [
-        s
-        for s in CandleRepository(store).series()
-        if s.symbol == sym.name and s.timeframe == tf.value
-    ]
-    if not held:
-        return DataError(f"no {sym} {tf.value} candles in the store (see `fxd data list`)")
-    span = span_words(start, end)
-    return DataError(
-        f"no {sym} {tf.value} bars{' ' + span if span else ''}: the store holds "
-        f"{held[0].first:%Y-%m-%d %H:%M} to {held[0].last:%Y-%m-%d %H:%M} UTC"
-    )

@@ -30,6 +30,7 @@ from forex_diffusion.core.trading_config import TradingConfig
 
 __all__ = [
     "ENV_PREFIX",
+    "GATE_THRESHOLD",
     "FrozenModel",
     "RootConfig",
     "SignalsConfig",
@@ -57,10 +58,18 @@ class StorageConfig(FrozenModel):
     echo: bool = Field(default=False, description="log every SQL statement")
 
 
-class SignalsConfig(FrozenModel):
-    """The fusion of sources into signals and the quality gate (``[signals]``)."""
+GATE_THRESHOLD = 0.65
+"""The quality gate's default threshold: the composite a signal needs to pass."""
 
-    threshold: float = Field(default=0.65, ge=0.0, le=1.0, description="composite to pass")
+
+class SignalsConfig(FrozenModel):
+    """The fusion of sources into signals and the quality gate (``[signals]``): the one
+    configuration of the gate, read by every consumer (signal studies, backtests, walk-forward,
+    sweeps, paper runs, the API and the demo) through ``UnifiedSignalFusion.from_config``."""
+
+    threshold: float = Field(
+        default=GATE_THRESHOLD, ge=0.0, le=1.0, description="composite to pass"
+    )
     weights: dict[str, float] = Field(
         default_factory=dict, description="overrides of the six dimension weights"
     )
@@ -217,7 +226,13 @@ def load_config(
         raise ConfigError(_describe(exc, file=source, overrides=overrides, env=environ)) from None
 
 
-def config_hash(config: BaseModel) -> str:
-    """A stable SHA-256 of a config's values, stored with every run's results."""
-    payload = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+def config_hash(config: BaseModel | Mapping[str, BaseModel]) -> str:
+    """A stable SHA-256 of a config's values (or of several, by section name: a run hashes
+    ``{"trading": ..., "signals": ...}``), stored with every run's results."""
+    values = (
+        config.model_dump(mode="json")
+        if isinstance(config, BaseModel)
+        else {k: v.model_dump(mode="json") for k, v in config.items()}
+    )
+    payload = json.dumps(values, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()

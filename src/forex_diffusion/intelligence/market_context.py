@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.instruments import get_instrument
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.features.consolidated_indicators import calculate_indicators
@@ -95,6 +96,25 @@ class ContextBuilder:
         self.spread = get_instrument(self.symbol).from_pips(spread_pips)
         self.higher = tuple(
             Timeframe.parse(t) for t in (higher or higher_timeframes(self.timeframe))
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        config: SignalsConfig,
+        *,
+        symbol: str,
+        timeframe: str,
+        regime: RegimeDetector | None = None,
+    ) -> ContextBuilder:
+        """The context ``[signals]`` configures: its spread and its sentiment feed."""
+        feed = SentimentFeed.from_csv(config.sentiment_file) if config.sentiment_file else None
+        return cls(
+            symbol=symbol,
+            timeframe=timeframe,
+            regime=regime,
+            sentiment=feed,
+            spread_pips=config.spread_pips,
         )
 
     def frame(self, candles: pd.DataFrame) -> pd.DataFrame:

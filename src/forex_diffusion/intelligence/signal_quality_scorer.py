@@ -4,7 +4,7 @@ Dimensions (each in [0, 1], computed from data by the stages that know it):
 ``pattern_strength`` (a pattern's calibrated score, or a forecast's strength),
 ``mtf_agreement``, ``regime_confidence``, ``volume_confirmation``, ``sentiment_alignment``
 (0.5 without a feed) and ``correlation_safety``. Default weights 0.25/0.20/0.20/0.15/0.10/0.10
-and threshold 0.65; both can be overridden per regime. Helpers here compute the dimensions that
+and threshold ``GATE_THRESHOLD`` (0.65); both can be overridden per regime. Helpers here compute the dimensions that
 need nothing but numbers (volume here; sentiment and correlation in their own modules).
 """
 
@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from forex_diffusion.core.config import GATE_THRESHOLD, SignalsConfig
 from forex_diffusion.core.errors import ConfigError
 
 __all__ = [
@@ -88,7 +89,7 @@ class SignalQualityScorer:
     weights
         Overrides of the default weights (normalised to sum to 1).
     threshold
-        Composite needed to pass (default 0.65).
+        Composite needed to pass (default :data:`~forex_diffusion.core.config.GATE_THRESHOLD`).
     regime_weights, regime_thresholds
         Per-regime overrides, keyed by regime name.
     """
@@ -97,7 +98,7 @@ class SignalQualityScorer:
         self,
         *,
         weights: Mapping[str, float] | None = None,
-        threshold: float = 0.65,
+        threshold: float = GATE_THRESHOLD,
         regime_weights: Mapping[str, Mapping[str, float]] | None = None,
         regime_thresholds: Mapping[str, float] | None = None,
     ) -> None:
@@ -113,6 +114,19 @@ class SignalQualityScorer:
         self.regime_thresholds = dict(regime_thresholds or {})
         self._moments = _Moments(len(DIMENSIONS) + 1)  # the dimensions, then the composite
         self._passed = 0
+
+    @classmethod
+    def from_config(
+        cls, config: SignalsConfig, *, threshold: float | None = None
+    ) -> SignalQualityScorer:
+        """The gate ``[signals]`` configures (``threshold``: an adapted threshold in place of
+        the configured one; per-regime thresholds still apply in their regimes)."""
+        return cls(
+            weights=config.weights,
+            threshold=config.threshold if threshold is None else threshold,
+            regime_weights=config.regime_weights,
+            regime_thresholds=config.regime_thresholds,
+        )
 
     def score(self, dims: QualityDimensions, *, regime: str | None = None) -> QualityScore:
         """Composite and verdict of one candidate (recorded for the statistics)."""

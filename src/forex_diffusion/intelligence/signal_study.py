@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.errors import DataError
 from forex_diffusion.core.events import Forecast, PatternEvent
 from forex_diffusion.core.types import Timeframe
@@ -25,7 +26,6 @@ from forex_diffusion.intelligence.confidence_calibrator import PatternCalibratio
 from forex_diffusion.intelligence.market_context import ContextBuilder
 from forex_diffusion.intelligence.outcomes import signal_outcomes
 from forex_diffusion.intelligence.regime import RegimeDetector
-from forex_diffusion.intelligence.sentiment import SentimentFeed
 from forex_diffusion.intelligence.unified_signal_fusion import SignalDecision, UnifiedSignalFusion
 from forex_diffusion.patterns.registry import PatternRegistry
 from forex_diffusion.patterns.vectorized_detectors import events_from_frame
@@ -43,6 +43,8 @@ class SignalStudy:
     fit_end: pd.Timestamp
     calibration: PatternCalibration
     regime: RegimeDetector
+    source_errors: dict[str, int]
+    """Candidates skipped per source after an expected error."""
 
 
 def pattern_events(candles: pd.DataFrame) -> tuple[list[PatternEvent], np.ndarray]:
@@ -117,31 +119,25 @@ def run_signal_study(
     *,
     symbol: str,
     timeframe: str,
-    fit_fraction: float = 0.5,
+    signals: SignalsConfig | None = None,
     fit_bars: int | None = None,
     forecaster: Callable[[pd.DataFrame, Sequence[int]], list[Forecast]] | None = None,
-    sentiment: SentimentFeed | None = None,
-    spread_pips: float = 1.0,
-    fusion: UnifiedSignalFusion | None = None,
+    scope: str = "",
     on_bar: Callable[[int, int], None] | None = None,
 ) -> SignalStudy:
-    """Fit on the first ``fit_fraction`` of the bars (or the first ``fit_bars``), then decide
-    on every later bar.
+    """Fit on the first ``signals.fit_fraction`` of the bars (or the first ``fit_bars``), then
+    decide on every later bar with the fusion and gate ``signals`` configures (default: the
+    defaults of ``[signals]``), as a backtest of the fused strategy would.
 
     ``forecaster(candles, positions)`` returns one forecast per position (made from bars up to
-    it); it must not have been trained on bars after the fit span. A given ``fusion`` keeps its
-    scorer and settings; its pattern calibration is replaced by the one fitted here.
+    it); it must not have been trained on bars after the fit span. ``scope``: the run id, part
+    of every signal id.
     """
+    cfg = signals or SignalsConfig()
     n = len(candles)
-    fit_end = study_split(n, fit_fraction) if fit_bars is None else _checked(n, fit_bars)
+    fit_end = study_split(n, cfg.fit_fraction) if fit_bars is None else _checked(n, fit_bars)
     regime = RegimeDetector().fit(candles.iloc[:fit_end])
-    builder = ContextBuilder(
-        symbol=symbol,
-        timeframe=timeframe,
-        regime=regime,
-        sentiment=sentiment,
-        spread_pips=spread_pips,
-    )
+    builder = ContextBuilder.from_config(cfg, symbol=symbol, timeframe=timeframe, regime=regime)
     context = builder.frame(candles)
     events, positions = pattern_events(candles)
     calibration = calibrate_patterns(
@@ -153,8 +149,7 @@ def run_signal_study(
         spread=builder.spread,
         bar=pd.Timedelta(Timeframe.parse(timeframe).delta),
     )
-    fusion = fusion or UnifiedSignalFusion()
-    fusion.calibration = calibration
+    fusion = UnifiedSignalFusion.from_config(cfg, scope=scope, calibration=calibration)
     by_bar: dict[int, list[PatternEvent]] = {}
     for event, p in zip(events, positions, strict=True):
         if p >= fit_end:
@@ -186,4 +181,10 @@ def run_signal_study(
         )
         if on_bar is not None:
             on_bar(k + 1, len(test))
-    return SignalStudy(decisions, pd.Timestamp(candles.index[fit_end]), calibration, regime)
+    return SignalStudy(
+        decisions,
+        pd.Timestamp(candles.index[fit_end]),
+        calibration,
+        regime,
+        dict(fusion.source_errors),
+    )

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.errors import ForexDiffusionError
 from forex_diffusion.core.events import Forecast, FusedSignal, PatternEvent
 from forex_diffusion.intelligence.candidates import (
@@ -118,7 +119,7 @@ class UnifiedSignalFusion:
     Parameters
     ----------
     scorer
-        The quality gate (default: default weights, threshold 0.65).
+        The quality gate (default: default weights and threshold).
     calibration
         Per-pattern calibration of raw pattern scores against their outcomes on this symbol and
         timeframe; ``None``: the raw score is used as the strength.
@@ -152,6 +153,26 @@ class UnifiedSignalFusion:
         self.sources: dict[str, SignalSource] = {}
         self.source_errors: dict[str, int] = {}
         self.last_decisions: list[SignalDecision] = []
+
+    @classmethod
+    def from_config(
+        cls,
+        config: SignalsConfig,
+        *,
+        scope: str = "",
+        calibration: PatternCalibration | None = None,
+        threshold: float | None = None,
+    ) -> UnifiedSignalFusion:
+        """The fusion and gate ``[signals]`` configures: the one constructor every consumer
+        uses (``threshold``: an adapted gate threshold in place of the configured one)."""
+        return cls(
+            scorer=SignalQualityScorer.from_config(config, threshold=threshold),
+            calibration=calibration,
+            max_per_regime=config.max_per_regime,
+            forecast_horizon=config.forecast_horizon,
+            agreement_weight=config.agreement_weight,
+            scope=scope,
+        )
 
     def register_source(self, name: str, source: SignalSource) -> None:
         """Add a source of candidates (called with each bar's context)."""

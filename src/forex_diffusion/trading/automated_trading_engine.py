@@ -31,6 +31,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.errors import (
     BrokerError,
     ConfigError,
@@ -172,10 +173,13 @@ class AutomatedTradingEngine:
         recorder: Recorder | None = None,
         run_id: str = "backtest",
         sleep: Callable[[float], None] = time.sleep,
+        signals: SignalsConfig | None = None,
     ) -> None:
         self.config = config or TradingConfig()
         self.run_id = check_run_id(run_id)
-        self.strategy = strategy or make_strategy(self.config.strategy, self.config.strategy_params)
+        self.strategy = strategy or make_strategy(
+            self.config.strategy, self.config.strategy_params, signals=signals
+        )
         self.strategy.run_id = self.run_id
         self.broker: Broker = broker or PaperBroker(self.config.broker)
         self.risk = RiskManager(self.config.risk)
@@ -264,16 +268,15 @@ class AutomatedTradingEngine:
                     self.broker.account(),
                     arrays=history.arrays(),
                 )
-                self.strategy.signals = []
-                intents = self.strategy.on_bar(view)
-                signals = list(self.strategy.signals)
+                decision = self.strategy.on_bar(view)
+                signals = list(decision.scored)
                 scored = {s.signal_id for s, _ in signals}
                 signals += [
                     (i.signal, True)
-                    for i in intents
+                    for i in decision.intents
                     if i.signal is not None and i.signal.signal_id not in scored
                 ]
-                for n, intent in enumerate(intents):
+                for n, intent in enumerate(decision.intents):
                     self._act(intent, view, the_bar.ts, n, notes)
             self.failures = 0
         except BrokerError as exc:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from forex_diffusion.core.config import config_hash
+from forex_diffusion.core.config import SignalsConfig, config_hash
 from forex_diffusion.core.errors import (
     ConfigError,
     ConflictError,
@@ -83,12 +83,13 @@ class PaperRun:
         timeframe: str,
         config: TradingConfig,
         start: pd.Timestamp | None,
+        signals: SignalsConfig | None = None,
     ) -> None:
         self.store, self.run_id = store, run_id
         self.symbol, self.timeframe = Symbol.parse(symbol).name, Timeframe.parse(timeframe).value
         self.start = start
         self.candles = CandleRepository(store)
-        self.engine = AutomatedTradingEngine(config, run_id=run_id)
+        self.engine = AutomatedTradingEngine(config, run_id=run_id, signals=signals)
         self.last: pd.Timestamp | None = None
         self.lock = threading.RLock()
         self.controls: list[dict[str, Any]] = []
@@ -213,20 +214,30 @@ def start_paper(
     timeframe: str,
     config: TradingConfig,
     start: pd.Timestamp | None = None,
+    signals: SignalsConfig | None = None,
 ) -> PaperRun:
-    """Create a paper run (its config and start stored with it), ready to :meth:`loop`."""
+    """Create a paper run (its trading and gate configuration and its start stored with it),
+    ready to :meth:`loop`."""
     if CandleRepository(store).load(symbol, timeframe, last=1).empty:
         raise DataError(f"no {symbol} {timeframe} candles in the store (see `fxd data list`)")
+    gate = signals or SignalsConfig()
     settings: dict[str, Any] = {
         "trading": config.model_dump(mode="json"),
+        "signals": gate.model_dump(mode="json"),
         "start": start.isoformat() if start is not None else None,
     }
     run = PaperRun(
-        store, run_id=run_id, symbol=symbol, timeframe=timeframe, config=config, start=start
+        store,
+        run_id=run_id,
+        symbol=symbol,
+        timeframe=timeframe,
+        config=config,
+        start=start,
+        signals=gate,
     )
     RunRepository(store).create(
         kind="paper",
-        config_hash=config_hash(config),
+        config_hash=config_hash({"trading": config, "signals": gate}),
         config=settings,
         symbol=run.symbol,
         timeframe=run.timeframe,
@@ -254,6 +265,7 @@ def resume_paper(store: Store, run_id: str) -> PaperRun:
         raise ConflictError(f"run {run_id}: {elsewhere}; stop it first")
     settings = row["config"] or {}
     config = TradingConfig.model_validate(settings["trading"])
+    gate = SignalsConfig.model_validate(settings.get("signals", {}))
     start = pd.Timestamp(settings["start"]) if settings.get("start") else None
     run = PaperRun(
         store,
@@ -262,6 +274,7 @@ def resume_paper(store: Store, run_id: str) -> PaperRun:
         timeframe=row["timeframe"],
         config=config,
         start=start,
+        signals=gate,
     )
     run.warm_up()
     run.engine.start()

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from forex_diffusion.core.errors import ConflictError, NotFoundError, RiskLimitError
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.storage import (
     CandleRepository,
@@ -91,6 +92,7 @@ class PaperSupervisor:
         timeframe: str,
         config: TradingConfig,
         start: pd.Timestamp | None = None,
+        signals: SignalsConfig | None = None,
     ) -> dict[str, Any]:
         """Create a paper run and trade it in a new thread; returns its snapshot."""
         with self._lock:
@@ -108,6 +110,7 @@ class PaperSupervisor:
                 timeframe=timeframe,
                 config=config,
                 start=start,
+                signals=signals,
             )
             worker = self._workers[run_id] = _Worker(run)
             self._launch(worker)

@@ -4,7 +4,9 @@ from forex_diffusion.trading.strategies import fusion as _fusion  # noqa: F401 (
 from forex_diffusion.trading.strategies import reference as _reference  # noqa: F401 (registers)
 from forex_diffusion.trading.strategies.base import (
     STRATEGIES,
+    NOTHING,
     BarView,
+    Decision,
     Intent,
     Rules,
     Strategy,
@@ -17,8 +19,10 @@ from forex_diffusion.trading.strategies.base import (
 from forex_diffusion.trading.strategies.params import ParamInfo
 
 __all__ = [
+    "NOTHING",
     "STRATEGIES",
     "BarView",
+    "Decision",
     "Intent",
     "ParamInfo",
     "Rules",

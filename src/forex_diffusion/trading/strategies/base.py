@@ -17,14 +17,17 @@ import numpy as np
 import pandas as pd
 
 from forex_diffusion.core.base_config import FrozenModel
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.events import FusedSignal, Position
 from forex_diffusion.core.registry import Registry
 from forex_diffusion.trading.broker import Account
 from forex_diffusion.trading.strategies.params import ParamInfo, describe_params, validate_params
 
 __all__ = [
+    "NOTHING",
     "STRATEGIES",
     "BarView",
+    "Decision",
     "Intent",
     "Rules",
     "Strategy",
@@ -57,6 +60,25 @@ class Intent:
     time_stop_bars: int | None = None
     source: str = "strategy"
     signal: FusedSignal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """What a strategy decided on one closed bar: its ``intents`` (empty: nothing to do) and
+    the signals it ``scored`` on the bar with the gate's verdict (``True``: passed), which the
+    engine stores with the bar whether or not they traded."""
+
+    intents: tuple[Intent, ...] = ()
+    scored: tuple[tuple[FusedSignal, bool], ...] = ()
+
+    @classmethod
+    def of(cls, *intents: Intent) -> Decision:
+        """A decision of these intents, no signals scored."""
+        return cls(intents=intents)
+
+
+NOTHING = Decision()
+"""The decision to do nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +163,15 @@ class Strategy(ABC):
     name: ClassVar[str]
     Params: ClassVar[type[StrategyParams]] = StrategyParams
 
-    def __init__(self, params: StrategyParams | Mapping[str, Any] | None = None) -> None:
-        self.signals: list[tuple[FusedSignal, bool]] = []
-        """Signals scored on the current bar with the gate's verdict (the engine stores them)."""
+    def __init__(
+        self,
+        params: StrategyParams | Mapping[str, Any] | None = None,
+        *,
+        signals: SignalsConfig | None = None,
+    ) -> None:
+        self.gate = signals or SignalsConfig()
+        """The fusion and quality gate configuration (``[signals]``) of strategies that fuse
+        signals; the root config's section in every run."""
         self.run_id = ""
         """The run this strategy trades in (the engine sets it): part of its signals' ids."""
         if isinstance(params, StrategyParams):
@@ -169,8 +197,8 @@ class Strategy(ABC):
         return {}
 
     @abstractmethod
-    def on_bar(self, view: BarView) -> Sequence[Intent]:
-        """The intents of this closed bar (empty: nothing to do)."""
+    def on_bar(self, view: BarView) -> Decision:
+        """The decision on this closed bar: its intents and the signals scored."""
 
     def rules(self, columns: Mapping[str, np.ndarray]) -> Rules | None:
         """The decisions of :meth:`on_bar` over whole columns (``open`` ... ``close``) as
@@ -182,9 +210,15 @@ class Strategy(ABC):
 STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
 
 
-def make_strategy(name: str, params: Mapping[str, Any] | None = None) -> Strategy:
-    """A registered strategy by name with its parameters checked."""
-    return STRATEGIES.get(name)(params)
+def make_strategy(
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    signals: SignalsConfig | None = None,
+) -> Strategy:
+    """A registered strategy by name with its parameters checked; ``signals``: the
+    ``[signals]`` section of the run's config (the gate of strategies that fuse signals)."""
+    return STRATEGIES.get(name)(params, signals=signals)
 
 
 def check_strategy(name: str, params: Mapping[str, Any] | None = None) -> StrategyParams:

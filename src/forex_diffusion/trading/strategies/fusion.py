@@ -24,6 +24,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.events import Forecast, PatternEvent
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.forecast.base import Predictor
@@ -31,7 +32,6 @@ from forex_diffusion.forecast.baselines import BootstrapEstimator
 from forex_diffusion.inference.parallel_inference import ParallelInferenceEngine
 from forex_diffusion.intelligence.market_context import ContextBuilder
 from forex_diffusion.intelligence.regime import RegimeDetector
-from forex_diffusion.intelligence.signal_quality_scorer import SignalQualityScorer
 from forex_diffusion.intelligence.signal_study import calibrate_patterns, pattern_events
 from forex_diffusion.intelligence.unified_signal_fusion import UnifiedSignalFusion
 from forex_diffusion.patterns import PatternRegistry
@@ -40,6 +40,7 @@ from forex_diffusion.patterns.vectorized_detectors import EVENT_COLUMNS, events_
 from forex_diffusion.trading.strategies.base import (
     STRATEGIES,
     BarView,
+    Decision,
     Intent,
     Strategy,
     StrategyParams,
@@ -88,18 +89,6 @@ class FusionStrategy(Strategy):
         window: int = Field(
             default=760, ge=730, description="bars each decision looks at (the regime needs 721)"
         )
-        threshold: float = Field(
-            default=0.65,
-            ge=0,
-            le=1,
-            description="quality gate: the composite quality score a signal needs to trade",
-        )
-        max_per_regime: int = Field(
-            default=3, ge=1, description="most signals selected per regime on one bar"
-        )
-        spread_pips: float = Field(
-            default=1.0, ge=0, description="spread in pips a signal's edge must clear"
-        )
         samples: int = Field(default=200, ge=10, description="sample paths per forecast")
         epochs: int = Field(
             default=10, ge=1, description="training epochs of the diffusion forecaster"
@@ -119,8 +108,13 @@ class FusionStrategy(Strategy):
 
     params: Params
 
-    def __init__(self, params: StrategyParams | dict[str, object] | None = None) -> None:
-        super().__init__(params)
+    def __init__(
+        self,
+        params: StrategyParams | dict[str, object] | None = None,
+        *,
+        signals: SignalsConfig | None = None,
+    ) -> None:
+        super().__init__(params, signals=signals)
         self._series: dict[tuple[str, str], _Series] = {}
         self._registry = PatternRegistry()
         self.trained_until: pd.Timestamp | None = None
@@ -138,11 +132,8 @@ class FusionStrategy(Strategy):
 
     def _fit(self, symbol: str, timeframe: str, candles: pd.DataFrame) -> _Series:
         p = self.params
-        builder = ContextBuilder(
-            symbol=symbol,
-            timeframe=timeframe,
-            regime=RegimeDetector().fit(candles),
-            spread_pips=p.spread_pips,
+        builder = ContextBuilder.from_config(
+            self.gate, symbol=symbol, timeframe=timeframe, regime=RegimeDetector().fit(candles)
         )
         events, positions = pattern_events(candles)
         calibration = calibrate_patterns(
@@ -164,11 +155,8 @@ class FusionStrategy(Strategy):
                 symbol=symbol, timeframe=timeframe, epochs=p.epochs, seed=p.seed
             )
             predictor = DiffusionEstimator(config).fit(candles)
-        fusion = UnifiedSignalFusion(
-            scope=self.run_id,
-            scorer=SignalQualityScorer(threshold=p.threshold),
-            calibration=calibration,
-            max_per_regime=p.max_per_regime,
+        fusion = UnifiedSignalFusion.from_config(
+            self.gate, scope=self.run_id, calibration=calibration
         )
         scanner = IncrementalSwingScanner(self._registry.swing_detectors())
         return _Series(builder, fusion, predictor, scanner)
@@ -244,7 +232,7 @@ class FusionStrategy(Strategy):
             self._inference.close()
             self._inference = None
 
-    def on_bar(self, view: BarView) -> Sequence[Intent]:
+    def on_bar(self, view: BarView) -> Decision:
         key = (view.symbol, view.timeframe)
         series = self._series.get(key)
         if series is None:
@@ -268,21 +256,20 @@ class FusionStrategy(Strategy):
         side = {"long": 1, "short": -1}.get(view.side or "", 0)
         context = series.builder.latest(window, open_positions={view.symbol: side} if side else {})
         signals = series.fusion.fuse_signals(context, patterns=now, forecasts=forecasts)
-        self.signals = [(d.signal, d.score.passed) for d in series.fusion.last_decisions]
+        scored = tuple((d.signal, d.score.passed) for d in series.fusion.last_decisions)
         for signal in signals:
             direction: Literal["long", "short"] = "long" if signal.direction == "bull" else "short"
             if direction == view.side:
                 continue
             bars = max(1, round((signal.valid_until - signal.timestamp) / context.bar))
-            return [
-                Intent(
-                    symbol=view.symbol,
-                    direction=direction,
-                    stop=signal.stop_price,
-                    target=signal.target_price,
-                    time_stop_bars=bars,
-                    source=signal.source,
-                    signal=signal,
-                )
-            ]
-        return []
+            intent = Intent(
+                symbol=view.symbol,
+                direction=direction,
+                stop=signal.stop_price,
+                target=signal.target_price,
+                time_stop_bars=bars,
+                source=signal.source,
+                signal=signal,
+            )
+            return Decision(intents=(intent,), scored=scored)
+        return Decision(scored=scored)

@@ -8,15 +8,17 @@ fixes the size instead.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import talib
 from pydantic import Field, model_validator
 
 from forex_diffusion.trading.strategies.base import (
+    NOTHING,
     STRATEGIES,
     BarView,
+    Decision,
     Intent,
     Rules,
     Strategy,
@@ -137,15 +139,15 @@ class SmaCross(Strategy):
     def warmup(self) -> int:
         return max(self.params.slow + 1, self.params.atr_bars)
 
-    def on_bar(self, view: BarView) -> Sequence[Intent]:
+    def on_bar(self, view: BarView) -> Decision:
         close = view.column("close")
         fast = _last_two_means(close, self.params.fast)
         slow = _last_two_means(close, self.params.slow)
         if fast[0] < slow[0] and fast[1] > slow[1] and view.side != "long":
-            return [_intent(self, view, "long", self.params)]
+            return Decision.of(_intent(self, view, "long", self.params))
         if fast[0] > slow[0] and fast[1] < slow[1] and view.side != "short":
-            return [_intent(self, view, "short", self.params)]
-        return []
+            return Decision.of(_intent(self, view, "short", self.params))
+        return NOTHING
 
     def rules(self, columns: Mapping[str, np.ndarray]) -> Rules | None:
         close = np.asarray(columns["close"], dtype=float)
@@ -191,19 +193,19 @@ class RsiReversion(Strategy):
     def warmup(self) -> int:
         return max(self.params.period + 2, self.params.atr_bars)
 
-    def on_bar(self, view: BarView) -> Sequence[Intent]:
+    def on_bar(self, view: BarView) -> Decision:
         p = self.params
         prev, now = talib.RSI(view.column("close"), timeperiod=p.period)[-2:]
         if not np.isfinite(prev):
-            return []
+            return NOTHING
         if prev < p.lower <= now and view.side != "long":
-            return [_intent(self, view, "long", p)]
+            return Decision.of(_intent(self, view, "long", p))
         if prev > p.upper >= now and view.side != "short":
-            return [_intent(self, view, "short", p)]
+            return Decision.of(_intent(self, view, "short", p))
         crossed_down, crossed_up = prev > p.exit >= now, prev < p.exit <= now
         if (view.side == "long" and crossed_down) or (view.side == "short" and crossed_up):
-            return [Intent(symbol=view.symbol, direction="flat", source=self.name)]
-        return []
+            return Decision.of(Intent(symbol=view.symbol, direction="flat", source=self.name))
+        return NOTHING
 
 
 @STRATEGIES.register("donchian_breakout")
@@ -233,19 +235,19 @@ class DonchianBreakout(Strategy):
     def warmup(self) -> int:
         return max(self.params.entry + 1, self.params.exit + 1, self.params.atr_bars)
 
-    def on_bar(self, view: BarView) -> Sequence[Intent]:
+    def on_bar(self, view: BarView) -> Decision:
         p = self.params
         high, low = view.column("high")[:-1], view.column("low")[:-1]
         close = view.close
         if close > high[-p.entry :].max() and view.side != "long":
-            return [_intent(self, view, "long", p)]
+            return Decision.of(_intent(self, view, "long", p))
         if close < low[-p.entry :].min() and view.side != "short":
-            return [_intent(self, view, "short", p)]
+            return Decision.of(_intent(self, view, "short", p))
         if (view.side == "long" and close < low[-p.exit :].min()) or (
             view.side == "short" and close > high[-p.exit :].max()
         ):
-            return [Intent(symbol=view.symbol, direction="flat", source=self.name)]
-        return []
+            return Decision.of(Intent(symbol=view.symbol, direction="flat", source=self.name))
+        return NOTHING
 
     def rules(self, columns: Mapping[str, np.ndarray]) -> Rules | None:
         p = self.params
