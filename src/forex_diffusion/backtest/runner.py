@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,11 +22,13 @@ import numpy as np
 import pandas as pd
 
 from forex_diffusion.backtest.metrics import performance
+from forex_diffusion.core.adaptation import Adaptation
 from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.core.events import Trade
 from forex_diffusion.core.trading_config import SPREAD_BUCKETS, SwapRates, TradingConfig
 from forex_diffusion.core.types import Timeframe
+from forex_diffusion.trading.adaptations import FixedAdaptations
 from forex_diffusion.trading.automated_trading_engine import (
     AutomatedTradingEngine,
     EngineState,
@@ -100,6 +102,8 @@ class BacktestResult:
     """Which loop ran (see the module docstring)."""
     signal_errors: dict[str, int] = dataclasses.field(default_factory=dict)
     """Handled failures by signal source (``Strategy.signal_errors``)."""
+    adaptations: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Adaptation id -> bars decided with its parameters (``use_optimized_parameters``)."""
 
     @property
     def failed(self) -> bool:
@@ -143,6 +147,7 @@ class BacktestResult:
             "reason": self.reason,
             "engine": self.engine,
             "signal_errors": dict(self.signal_errors),
+            "adaptations": dict(self.adaptations),
         }
 
 
@@ -160,6 +165,7 @@ def run_backtest(
     on_bar: Callable[[int, int], None] | None = None,
     engine: Literal["auto", "event", "compiled"] = "auto",
     signals: SignalsConfig | None = None,
+    adaptations: Sequence[Adaptation] = (),
 ) -> BacktestResult:
     """Run a strategy over ``candles`` (``warmup``: earlier bars the strategy may look at);
     ``engine``: see the module docstring; ``signals``: the ``[signals]`` section (the fusion
@@ -169,6 +175,8 @@ def run_backtest(
         cfg = without_costs(cfg)
     check_run_id(run_id)
     strat = strategy or make_strategy(cfg.strategy, cfg.strategy_params, signals=signals)
+    if adaptations:
+        strat.adaptations = FixedAdaptations(adaptations)
     if engine != "event":
         result = _compiled(candles, symbol, timeframe, cfg, strat, run_id, recorder, warmup)
         if isinstance(result, BacktestResult):
@@ -283,4 +291,5 @@ def _event(
         engine.reason,
         "event",
         strategy.signal_errors(),
+        dict(strategy.adaptations_used),
     )

@@ -29,8 +29,8 @@ from typing import Any
 import pandas as pd
 
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
-from forex_diffusion.core.errors import ConfigError, describe
 from forex_diffusion.core.config import SignalsConfig
+from forex_diffusion.core.errors import ConfigError, describe
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.trading.strategies import make_strategy
 

@@ -30,8 +30,9 @@ import pandas as pd
 
 from forex_diffusion.backtest.metrics import performance
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
-from forex_diffusion.core.errors import ConfigError, DataError, ForexDiffusionError, describe
+from forex_diffusion.core.adaptation import Adaptation
 from forex_diffusion.core.config import SignalsConfig
+from forex_diffusion.core.errors import ConfigError, DataError, ForexDiffusionError, describe
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.trading.recording import CollectingRecorder
@@ -149,6 +150,7 @@ class FoldResult:
             "metrics": self.result.metrics,
             "pnl_by_source": self.result.pnl_by_source,
             "signal_errors": dict(self.result.signal_errors),
+            "adaptations": dict(self.result.adaptations),
             "state": "failed" if self.result.failed else "done",
             "error": self.result.reason if self.result.failed else None,
         }
@@ -204,6 +206,8 @@ class FoldTask:
     run_id: str
     record: bool
     signals: SignalsConfig = field(default_factory=SignalsConfig)
+    adaptations: tuple[Adaptation, ...] = ()
+    """Deployed adaptations made from bars before the fold's first test bar."""
 
 
 def run_fold(task: FoldTask) -> FoldResult:
@@ -228,6 +232,7 @@ def run_fold(task: FoldTask) -> FoldResult:
             run_id=task.run_id,
             recorder=recorder,
             warmup=history,
+            adaptations=task.adaptations,
         )
     except Exception as exc:  # the fold failed (its strategy could not start): say so
         reason = f"{describe(exc)} ({task.symbol} {task.timeframe} fold "
@@ -272,6 +277,7 @@ def run_walkforward(
     record: bool = False,
     mapper: Mapper | None = None,
     signals: SignalsConfig | None = None,
+    adaptations: Sequence[Adaptation] = (),
 ) -> WalkForward:
     """Run every fold (see the module docstring) with ``mapper`` (default: one after the
     other in this process); ``record`` keeps every bar's changes for the store. Fold ``k``'s
@@ -288,6 +294,9 @@ def run_walkforward(
             run_id=f"{run_id}-f{fold.number}",
             record=record,
             signals=signals or SignalsConfig(),
+            adaptations=tuple(
+                a for a in adaptations if a.made_until < candles.index[fold.test_start]
+            ),
         )
         for fold in folds
     ]

@@ -19,6 +19,7 @@ from forex_diffusion.cli import (
     forecast,
     indicators,
     paper,
+    params,
     patterns,
     runs,
     serve,
@@ -46,6 +47,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(signals.app, name="signals")
 app.add_typer(paper.app, name="paper")
 app.add_typer(runs.app, name="runs")
+app.add_typer(params.app, name="params")
 app.command("demo")(demo.demo)
 app.command("indicators")(indicators.indicators)
 app.add_typer(patterns.app, name="patterns")

@@ -91,6 +91,11 @@ class SignalsConfig(FrozenModel):
         default=0.5, gt=0.0, lt=1.0, description="share of bars a signal study fits on"
     )
     sentiment_file: str | None = Field(default=None, description="retail sentiment CSV feed")
+    use_optimized_parameters: bool = Field(
+        default=True,
+        description="trade the newest deployed, validated adaptation of the gate threshold, "
+        "stop and target multiples and size (fxd params) made from earlier bars",
+    )
 
 
 class ApiConfig(FrozenModel):

@@ -258,6 +258,7 @@ class AdaptiveParameterSystem:
             "params_before": self.params.as_dict(),
             "params_after": candidate.as_dict(),
         }
+        evidence["validated"] = False
         if after.same_as(before):
             evidence["verdict"] = "the replay is unchanged: the proposal changes nothing"
             return "rejected", evidence
@@ -265,6 +266,7 @@ class AdaptiveParameterSystem:
             evidence["verdict"] = "the replay is worse with the new value"
             return "rejected", evidence
         evidence["verdict"] = "the replay improves or holds with different trades"
+        evidence["validated"] = True
         return "deployed", evidence
 
     def _store(
@@ -319,6 +321,7 @@ class AdaptiveParameterSystem:
             if status == "deployed" and best is not None and proposal is not best[0]:
                 status = "rejected"
                 evidence["verdict"] = "valid, but another proposal replayed better"
+                evidence["validated"] = False
             self._store(proposal, status, evidence, ts)
         if best is not None:
             proposal = best[0]

@@ -15,41 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forex_diffusion.core.errors import ConfigError
+from forex_diffusion.core.adaptation import TradingParameters
 from forex_diffusion.core.instruments import get_instrument
 from forex_diffusion.intelligence.outcomes import signal_outcomes
 
 __all__ = ["ReplayResult", "TradingParameters", "replay_signals"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TradingParameters:
-    """The parameters the adaptive system may change."""
-
-    threshold: float = 0.65
-    stop_multiple: float = 1.0
-    target_multiple: float = 1.0
-    size_multiplier: float = 1.0
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.threshold <= 1.0:
-            raise ConfigError(f"threshold must be in [0, 1], got {self.threshold}")
-        for name in ("stop_multiple", "target_multiple", "size_multiplier"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
-
-    def replace(self, name: str, value: float) -> TradingParameters:
-        if name not in ("threshold", "stop_multiple", "target_multiple", "size_multiplier"):
-            raise ConfigError(f"unknown trading parameter {name!r}")
-        return TradingParameters(**{**self.as_dict(), name: value})
-
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "threshold": self.threshold,
-            "stop_multiple": self.stop_multiple,
-            "target_multiple": self.target_multiple,
-            "size_multiplier": self.size_multiplier,
-        }
 
 
 @dataclass(frozen=True, slots=True)

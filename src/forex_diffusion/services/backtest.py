@@ -21,6 +21,7 @@ import pandas as pd
 from forex_diffusion.backtest.report import pattern_marks, scanned_marks, write_report
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
 from forex_diffusion.backtest.walkforward import Fold, WalkForward, make_folds, run_walkforward
+from forex_diffusion.core.adaptation import Adaptation
 from forex_diffusion.core.config import RootConfig
 from forex_diffusion.core.errors import ConfigError, RunFailedError
 from forex_diffusion.core.types import Symbol, Timeframe
@@ -28,7 +29,13 @@ from forex_diffusion.distributed.pools import Engine, map_tasks
 from forex_diffusion.services.config import Scalar, run_settings, with_strategy
 from forex_diffusion.services.progress import Progress, silent
 from forex_diffusion.services.series import Span, load_series
-from forex_diffusion.storage import FusedSignalRepository, RunRepository, Store, TradingRepository
+from forex_diffusion.storage import (
+    AdaptationRepository,
+    FusedSignalRepository,
+    RunRepository,
+    Store,
+    TradingRepository,
+)
 from forex_diffusion.trading.recording import BufferedRecorder
 from forex_diffusion.trading.strategies.fusion import FusionStrategy
 
@@ -39,10 +46,18 @@ __all__ = [
     "WalkForwardRequest",
     "backtest",
     "backtest_report",
+    "deployed",
     "walkforward",
 ]
 
-SUMMARY_KEYS = ("trade_count", "net_pips", "metrics", "pnl_by_source", "signal_errors")
+SUMMARY_KEYS = (
+    "trade_count",
+    "net_pips",
+    "metrics",
+    "pnl_by_source",
+    "signal_errors",
+    "adaptations",
+)
 """What a backtest run stores as its metrics."""
 
 
@@ -77,6 +92,16 @@ class BacktestOutcome:
     def summary(self) -> dict[str, Any]:
         """The result's JSON summary."""
         return self.result.summary()
+
+
+def deployed(
+    store: Store, config: RootConfig, symbol: Symbol, timeframe: Timeframe
+) -> list[Adaptation]:
+    """The deployed, validated adaptations a run of the series may trade with (none when
+    ``[signals] use_optimized_parameters`` is off); each bar uses only those made before it."""
+    if not config.signals.use_optimized_parameters:
+        return []
+    return AdaptationRepository(store).deployed(symbol, timeframe)
 
 
 def backtest(
@@ -124,6 +149,7 @@ def backtest(
                 recorder=recorder,
                 warmup=span.warmup,
                 on_bar=on_bar,
+                adaptations=deployed(store, cfg, request.symbol, request.timeframe),
             )
         finally:
             recorder.flush()  # what it did up to a failure is stored too
@@ -278,6 +304,7 @@ def walkforward(
             run_id=rid,
             record=True,
             mapper=mapper,
+            adaptations=deployed(store, cfg, request.symbol, request.timeframe),
         )
         for f in study.folds:
             with recorded(kind="backtest", run_id=f.result.run_id) as fold_run:
@@ -297,6 +324,7 @@ def walkforward(
             "net_pips": float(study.trades["pnl_pips"].sum()) if len(study.trades) else 0.0,
             "metrics": study.metrics,
             "signal_errors": study.signal_errors,
+            "adaptations": sorted({a for f in study.folds for a in f.result.adaptations}),
         }
         run.metrics = summary
         if failed and not request.keep_going:

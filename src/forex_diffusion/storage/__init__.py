@@ -3,6 +3,7 @@
 from forex_diffusion.storage.database import Store, default_database_url
 from forex_diffusion.storage.repositories import (
     LIVE_STATUSES,
+    AdaptationRepository,
     CandleRepository,
     FusedSignalRepository,
     PatternEventRepository,
@@ -18,6 +19,7 @@ from forex_diffusion.storage.repositories import (
 
 __all__ = [
     "LIVE_STATUSES",
+    "AdaptationRepository",
     "CandleRepository",
     "FusedSignalRepository",
     "PatternEventRepository",

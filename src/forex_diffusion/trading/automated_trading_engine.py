@@ -372,7 +372,10 @@ class AutomatedTradingEngine:
             units=intent.units,
             leverage=self.config.broker.leverage,
         )
-        if size.units <= 0:
+        units = size.units
+        if intent.size_multiplier != 1.0:
+            units = float(round(units * intent.size_multiplier))
+        if units <= 0:
             notes.append(f"{intent.source} {intent.direction} {intent.symbol}: {size.limited_by}")
             return
         self._submit(
@@ -380,7 +383,7 @@ class AutomatedTradingEngine:
                 client_order_id=next(ids),
                 symbol=intent.symbol,
                 side="buy" if want > 0 else "sell",
-                units=size.units,
+                units=units,
                 created_ts=ts,
                 stop_loss=intent.stop,
                 take_profit=intent.target,

@@ -39,6 +39,7 @@ from forex_diffusion.storage import (
     TradingRepository,
     held_elsewhere,
 )
+from forex_diffusion.trading.adaptations import StoredAdaptations
 from forex_diffusion.trading.automated_trading_engine import (
     AutomatedTradingEngine,
     BarRecord,
@@ -90,6 +91,8 @@ class PaperRun:
         self.start = start
         self.candles = CandleRepository(store)
         self.engine = AutomatedTradingEngine(config, run_id=run_id, signals=signals)
+        if self.engine.strategy.gate.use_optimized_parameters:  # a deployment: from next bar
+            self.engine.strategy.adaptations = StoredAdaptations(store)
         self.last: pd.Timestamp | None = None
         self.lock = threading.RLock()
         self.controls: list[dict[str, Any]] = []

@@ -34,8 +34,8 @@ from typing import Any
 
 import pandas as pd
 
-from forex_diffusion.core.errors import ConflictError, NotFoundError, RiskLimitError
 from forex_diffusion.core.config import SignalsConfig
+from forex_diffusion.core.errors import ConflictError, NotFoundError, RiskLimitError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.storage import (
     CandleRepository,

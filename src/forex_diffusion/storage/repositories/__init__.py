@@ -1,5 +1,6 @@
 """Repositories: conversion between frames/events and ORM rows, one per aggregate."""
 
+from forex_diffusion.storage.repositories.adaptations import AdaptationRepository
 from forex_diffusion.storage.repositories.candles import (
     CandleRepository,
     SeriesSummary,
@@ -19,6 +20,7 @@ from forex_diffusion.storage.repositories.trading import TradingRepository
 
 __all__ = [
     "LIVE_STATUSES",
+    "AdaptationRepository",
     "CandleRepository",
     "FusedSignalRepository",
     "PatternEventRepository",

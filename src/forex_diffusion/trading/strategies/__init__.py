@@ -3,8 +3,8 @@
 from forex_diffusion.trading.strategies import fusion as _fusion  # noqa: F401 (registers)
 from forex_diffusion.trading.strategies import reference as _reference  # noqa: F401 (registers)
 from forex_diffusion.trading.strategies.base import (
-    STRATEGIES,
     NOTHING,
+    STRATEGIES,
     BarView,
     Decision,
     Intent,

@@ -20,6 +20,7 @@ from forex_diffusion.core.base_config import FrozenModel
 from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.events import FusedSignal, Position
 from forex_diffusion.core.registry import Registry
+from forex_diffusion.trading.adaptations import AdaptationSource
 from forex_diffusion.trading.broker import Account
 from forex_diffusion.trading.strategies.params import ParamInfo, describe_params, validate_params
 
@@ -60,6 +61,8 @@ class Intent:
     time_stop_bars: int | None = None
     source: str = "strategy"
     signal: FusedSignal | None = None
+    size_multiplier: float = 1.0
+    """Scales the size the risk limits allow (an adapted ``size_multiplier``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,6 +175,11 @@ class Strategy(ABC):
         self.gate = signals or SignalsConfig()
         """The fusion and quality gate configuration (``[signals]``) of strategies that fuse
         signals; the root config's section in every run."""
+        self.adaptations: AdaptationSource | None = None
+        """Where adapted parameters come from (set by the run when ``[signals]
+        use_optimized_parameters`` is on); strategies that fuse signals read it per bar."""
+        self.adaptations_used: dict[str, int] = {}
+        """Adaptation id -> bars decided with it (stored with the run)."""
         self.run_id = ""
         """The run this strategy trades in (the engine sets it): part of its signals' ids."""
         if isinstance(params, StrategyParams):

@@ -24,6 +24,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
+from forex_diffusion.core.adaptation import TradingParameters
 from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.events import Forecast, PatternEvent
 from forex_diffusion.core.types import Timeframe
@@ -232,6 +233,19 @@ class FusionStrategy(Strategy):
             self._inference.close()
             self._inference = None
 
+    def _adapted(
+        self, view: BarView, regime: str | None, ts: pd.Timestamp
+    ) -> TradingParameters | None:
+        """The adapted parameters in force on this bar (``None``: the configured ones)."""
+        if self.adaptations is None or not self.gate.use_optimized_parameters:
+            return None
+        found = self.adaptations.at(view.symbol, view.timeframe, regime=regime, ts=ts)
+        if found is None:
+            return None
+        used = self.adaptations_used
+        used[found.adaptation_id] = used.get(found.adaptation_id, 0) + 1
+        return found.params
+
     def on_bar(self, view: BarView) -> Decision:
         key = (view.symbol, view.timeframe)
         series = self._series.get(key)
@@ -255,6 +269,8 @@ class FusionStrategy(Strategy):
                 )
         side = {"long": 1, "short": -1}.get(view.side or "", 0)
         context = series.builder.latest(window, open_positions={view.symbol: side} if side else {})
+        adapted = self._adapted(view, context.regime, pd.Timestamp(window.index[-1]))
+        series.fusion.scorer.threshold = adapted.threshold if adapted else self.gate.threshold
         signals = series.fusion.fuse_signals(context, patterns=now, forecasts=forecasts)
         scored = tuple((d.signal, d.score.passed) for d in series.fusion.last_decisions)
         for signal in signals:
@@ -262,14 +278,20 @@ class FusionStrategy(Strategy):
             if direction == view.side:
                 continue
             bars = max(1, round((signal.valid_until - signal.timestamp) / context.bar))
+            stop, target = signal.stop_price, signal.target_price
+            if adapted is not None:
+                entry = signal.entry_price
+                stop = entry + adapted.stop_multiple * (stop - entry)
+                target = entry + adapted.target_multiple * (target - entry)
             intent = Intent(
                 symbol=view.symbol,
                 direction=direction,
-                stop=signal.stop_price,
-                target=signal.target_price,
+                stop=stop,
+                target=target,
                 time_stop_bars=bars,
                 source=signal.source,
                 signal=signal,
+                size_multiplier=adapted.size_multiplier if adapted else 1.0,
             )
             return Decision(intents=(intent,), scored=scored)
         return Decision(scored=scored)
