@@ -11,23 +11,23 @@ All three have zero drift: FX is close to a random walk, and these are the bar t
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.random import Generator
 from scipy.signal import lfilter
 
 from forex_diffusion.core.errors import DataError, ModelError
-from forex_diffusion.core.events import Forecast
 from forex_diffusion.forecast.base import (
     DEFAULT_HORIZONS,
     Floats,
+    ForecastRequest,
+    PathPredictor,
     ewma_volatility,
-    forecasts_at,
     log_returns,
-    origin_positions,
 )
 
 __all__ = [
@@ -44,49 +44,31 @@ BASELINE_NAMES = ("random_walk", "garch_t", "bootstrap_rw")
 
 
 @dataclass
-class _ReturnPredictor(ABC):
-    """Shared machinery: per-origin paths of cumulative log returns -> forecasts."""
+class _ReturnPredictor(PathPredictor):
+    """Zero-drift return models: per-bar steps drawn from the returns up to each origin."""
 
     model_id: str
     horizons: tuple[int, ...]
     symbol: str
     timeframe: str
 
+    @property
+    def min_history(self) -> int:
+        """Bars of history an origin needs: one return."""
+        return _MIN_HISTORY
+
     @abstractmethod
-    def _paths(
-        self,
-        candles: pd.DataFrame,
-        positions: np.ndarray,
-        num_samples: int,
-        rng: np.random.Generator,
+    def _steps(
+        self, returns: Floats, positions: np.ndarray, num_samples: int, rng: Generator
     ) -> Floats:
-        """Cumulative log-return paths, shape ``(origins, samples, horizons)``."""
+        """Per-bar log returns after the ``positions`` of ``returns``, whole paths (so the
+        horizons of one sample are consistent): ``(origins, samples, longest horizon)``."""
 
-    def predict_batch(
-        self,
-        candles: pd.DataFrame,
-        origins: Sequence[int] | None = None,
-        *,
-        num_samples: int = 100,
-        seed: int | None = 0,
-    ) -> list[Forecast]:
-        positions = origin_positions(candles, origins, min_history=_MIN_HISTORY)
-        rng = np.random.default_rng(seed)
-        paths = self._paths(candles, positions, num_samples, rng)
-        return forecasts_at(
-            candles,
-            positions,
-            paths,
-            horizons=self.horizons,
-            symbol=self.symbol,
-            timeframe=self.timeframe,
-            model_id=self.model_id,
-        )
-
-    def predict(
-        self, candles: pd.DataFrame, *, num_samples: int = 100, seed: int | None = 0
-    ) -> Forecast:
-        return self.predict_batch(candles, None, num_samples=num_samples, seed=seed)[0]
+    def _paths(self, request: ForecastRequest) -> Floats:
+        returns = log_returns(request.candles)
+        rng = np.random.default_rng(request.seed)
+        steps = self._steps(returns, request.positions, request.num_samples, rng)
+        return _cumulate(steps, self.horizons)
 
 
 def _cumulate(steps: Floats, horizons: Sequence[int]) -> Floats:
@@ -101,25 +83,20 @@ class _VolScaledPredictor(_ReturnPredictor):
     halflife: float = 120.0
 
     @abstractmethod
-    def _standard_steps(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Floats:
+    def _standard_steps(self, rng: Generator, shape: tuple[int, ...]) -> Floats:
         """Unit-scale per-bar steps of the given shape."""
 
-    def _paths(
-        self,
-        candles: pd.DataFrame,
-        positions: np.ndarray,
-        num_samples: int,
-        rng: np.random.Generator,
+    def _steps(
+        self, returns: Floats, positions: np.ndarray, num_samples: int, rng: Generator
     ) -> Floats:
-        vol = ewma_volatility(log_returns(candles), halflife=self.halflife)[positions]
-        # whole paths of steps, so the horizons of one sample are consistent
+        vol: Floats = ewma_volatility(returns, halflife=self.halflife)[positions]
         steps = self._standard_steps(rng, (len(positions), num_samples, max(self.horizons)))
-        return _cumulate(steps * vol[:, None, None], self.horizons)
+        return steps * vol[:, None, None]
 
 
 @dataclass
 class RandomWalkPredictor(_VolScaledPredictor):
-    def _standard_steps(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Floats:
+    def _standard_steps(self, rng: Generator, shape: tuple[int, ...]) -> Floats:
         return rng.standard_normal(shape)
 
 
@@ -159,14 +136,10 @@ class GarchPredictor(_ReturnPredictor):
         )
         return np.asarray(out, dtype=np.float64)  # out[t] = var of r[t+1] given r up to t
 
-    def _paths(
-        self,
-        candles: pd.DataFrame,
-        positions: np.ndarray,
-        num_samples: int,
-        rng: np.random.Generator,
+    def _steps(
+        self, returns: Floats, positions: np.ndarray, num_samples: int, rng: Generator
     ) -> Floats:
-        var_next = self._variance(log_returns(candles))[positions]
+        var_next = self._variance(returns)[positions]
         shape = (len(positions), num_samples)
         var = np.broadcast_to(var_next[:, None], shape).copy()
         t_scale = np.sqrt((self.nu - 2.0) / self.nu)  # unit-variance Student-t
@@ -175,7 +148,7 @@ class GarchPredictor(_ReturnPredictor):
             r = np.sqrt(var) * rng.standard_t(self.nu, size=shape) * t_scale
             steps[..., k] = r
             var = self.omega + self.alpha * r * r + self.beta * var
-        return _cumulate(steps / self.scale, self.horizons)
+        return steps / self.scale
 
 
 @dataclass
@@ -216,7 +189,7 @@ class GarchEstimator:
 class BootstrapPredictor(_VolScaledPredictor):
     residuals: Floats = field(default_factory=lambda: np.zeros(1))
 
-    def _standard_steps(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Floats:
+    def _standard_steps(self, rng: Generator, shape: tuple[int, ...]) -> Floats:
         return np.asarray(rng.choice(self.residuals, size=shape), dtype=np.float64)
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from forex_diffusion.core.errors import DataError
 from forex_diffusion.core.events import Forecast
-from forex_diffusion.forecast.base import Predictor
+from forex_diffusion.forecast.base import ForecastRequest, Predictor
 
 __all__ = ["ConformalPredictor", "calibrate"]
 
@@ -36,20 +36,36 @@ def _scores(forecasts: Sequence[Forecast], actual: np.ndarray, i: int, level: fl
 
 
 @dataclass
-class ConformalPredictor:
-    """A predictor whose sample paths are rescaled per horizon by conformal factors."""
+class ConformalPredictor(Predictor):
+    """A predictor whose sample paths are rescaled per horizon by conformal factors.
+
+    Its origins are checked as the ``base`` model's (the same history); the forecasts are the
+    base's, each recalibrated.
+
+    Attributes
+    ----------
+    base : Predictor
+        The recalibrated model.
+    factors : dict of int to float
+        The conformal factor of each horizon.
+    level : float
+        The central interval the factors were fitted for.
+    """
 
     base: Predictor
     factors: dict[int, float]
     level: float
+    model_id: str = field(init=False, repr=False, compare=False)
+    horizons: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.model_id = f"{self.base.model_id}+conformal{int(self.level * 100)}"
+        self.horizons = self.base.horizons
 
     @property
-    def model_id(self) -> str:
-        return f"{self.base.model_id}+conformal{int(self.level * 100)}"
-
-    @property
-    def horizons(self) -> tuple[int, ...]:
-        return self.base.horizons
+    def min_history(self) -> int:
+        """Bars of history an origin needs: as many as the base model."""
+        return self.base.min_history
 
     def _adjust(self, forecast: Forecast) -> Forecast:
         if forecast.samples is None:
@@ -66,23 +82,14 @@ class ConformalPredictor:
             model_id=self.model_id,
         )
 
-    def predict_batch(
-        self,
-        candles: pd.DataFrame,
-        origins: Sequence[int] | None = None,
-        *,
-        num_samples: int = 100,
-        seed: int | None = 0,
-    ) -> list[Forecast]:
-        return [
-            self._adjust(f)
-            for f in self.base.predict_batch(candles, origins, num_samples=num_samples, seed=seed)
-        ]
-
-    def predict(
-        self, candles: pd.DataFrame, *, num_samples: int = 100, seed: int | None = 0
-    ) -> Forecast:
-        return self.predict_batch(candles, None, num_samples=num_samples, seed=seed)[0]
+    def _forecasts(self, request: ForecastRequest) -> list[Forecast]:
+        forecasts = self.base.predict_batch(
+            request.candles,
+            request.positions.tolist(),
+            num_samples=request.num_samples,
+            seed=request.seed,
+        )
+        return [self._adjust(f) for f in forecasts]
 
 
 def calibrate(

@@ -15,7 +15,7 @@ import copy
 import hashlib
 import logging
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,9 +27,8 @@ from scipy.stats import norm, qmc
 
 from forex_diffusion.core.config import FrozenModel
 from forex_diffusion.core.errors import DataError, ModelError
-from forex_diffusion.core.events import Forecast
 from forex_diffusion.data.candles import index_ns
-from forex_diffusion.forecast.base import DEFAULT_HORIZONS, forecasts_at, origin_positions
+from forex_diffusion.forecast.base import DEFAULT_HORIZONS, Floats, ForecastRequest, PathPredictor
 from forex_diffusion.forecast.diffusion.network import (
     Denoiser,
     cosine_alpha_bar,
@@ -40,7 +39,6 @@ from forex_diffusion.forecast.diffusion.windows import (
     CLOCK,
     FEATURES,
     HOURS,
-    BarFeatures,
     bar_features,
     hourly_profile,
 )
@@ -155,8 +153,17 @@ def centre_paths(paths: np.ndarray) -> np.ndarray:
     return np.asarray((paths - paths.mean(axis=1, keepdims=True)) * np.sqrt(n / (n - 1)))
 
 
-class DiffusionPredictor:
-    """A trained diffusion forecaster (see :class:`DiffusionEstimator`)."""
+class DiffusionPredictor(PathPredictor):
+    """A trained diffusion forecaster (see :class:`DiffusionEstimator`).
+
+    It :attr:`~forex_diffusion.forecast.base.Predictor.takes_noise`: ``predict_batch(noise=...)``
+    is the sampler's starting Gaussian noise, ``(origins, num_samples, future)`` (``future`` =
+    the longest horizon), instead of noise drawn from ``seed``. DDIM maps noise to paths
+    deterministically, so noise correlated across the models of several series gives joint
+    samples of them (a Gaussian copula on the latent noise).
+    """
+
+    takes_noise = True
 
     def __init__(self, *, config: DiffusionConfig, model: Denoiser, meta: dict[str, Any]):
         self.config = config
@@ -164,20 +171,24 @@ class DiffusionPredictor:
         self.meta = meta
         self.horizons = tuple(config.horizons)
         self.model_id = str(meta["model_id"])
+        self.symbol = config.symbol
+        self.timeframe = config.timeframe
         self._alpha_bar = cosine_alpha_bar(config.diffusion_steps)
         self.profile = np.asarray(meta["scaler"]["profile"], dtype=np.float64)
 
-    def _sample(
-        self,
-        feats: BarFeatures,
-        positions: np.ndarray,
-        index: pd.DatetimeIndex,
-        num_samples: int,
-        seed: int,
-        noise: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Cumulative log-return paths at the horizons: ``(origins, samples, horizons)``."""
+    @property
+    def min_history(self) -> int:
+        """Bars of history an origin needs: the context and the features' warm-up."""
+        return self.config.warmup
+
+    def _paths(self, request: ForecastRequest) -> Floats:
         cfg = self.config
+        positions, num_samples, noise = request.positions, request.num_samples, request.noise
+        feats = bar_features(request.candles, halflife=cfg.halflife, profile=self.profile)
+        index = pd.DatetimeIndex(request.candles.index)
+        seed = request.seed
+        if seed is None:  # no seed: fresh randomness, as with the baselines
+            seed = int(np.random.default_rng().integers(0, 2**62))
         out = np.empty((len(positions), num_samples, len(self.horizons)))
         cols = np.asarray(self.horizons) - 1
         chunk = max(1, 20_000 // num_samples)
@@ -217,53 +228,6 @@ class DiffusionPredictor:
             paths = paths * feats.scale(pos, cfg.future)[:, None, :]
             out[start : start + len(pos)] = np.cumsum(paths, axis=-1)[..., cols]
         return out
-
-    def predict_batch(
-        self,
-        candles: pd.DataFrame,
-        origins: Sequence[int] | None = None,
-        *,
-        num_samples: int = 100,
-        seed: int | None = 0,
-        noise: np.ndarray | None = None,
-    ) -> list[Forecast]:
-        """Forecasts at many origins (bar positions) of ``candles``, each using bars <= origin.
-
-        ``noise``: the sampler's starting Gaussian noise, ``(origins, num_samples, future)``
-        (``future`` = the longest horizon), instead of noise drawn from ``seed``. DDIM maps
-        noise to paths deterministically, so noise correlated across the models of several
-        series gives joint samples of them (a Gaussian copula on the latent noise).
-        """
-        positions = origin_positions(candles, origins, min_history=self.config.warmup)
-        if noise is not None and np.shape(noise) != (
-            len(positions),
-            num_samples,
-            self.config.future,
-        ):
-            raise ValueError(
-                f"noise must have shape (origins, num_samples, future) = "
-                f"({len(positions)}, {num_samples}, {self.config.future}), got {np.shape(noise)}"
-            )
-        feats = bar_features(candles, halflife=self.config.halflife, profile=self.profile)
-        index = pd.DatetimeIndex(candles.index)
-        if seed is None:  # no seed: fresh randomness, as with the baselines
-            seed = int(np.random.default_rng().integers(0, 2**62))
-        paths = self._sample(feats, positions, index, num_samples, seed, noise)
-        return forecasts_at(
-            candles,
-            positions,
-            paths,
-            horizons=self.horizons,
-            symbol=self.config.symbol,
-            timeframe=self.config.timeframe,
-            model_id=self.model_id,
-        )
-
-    def predict(
-        self, candles: pd.DataFrame, *, num_samples: int = 100, seed: int | None = 0
-    ) -> Forecast:
-        """The forecast from the last bar of ``candles``."""
-        return self.predict_batch(candles, None, num_samples=num_samples, seed=seed)[0]
 
     def save(self, path: str | Path) -> Path:
         """Write a checkpoint: weights, config, features, horizons, data range and hash."""
