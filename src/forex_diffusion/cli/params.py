@@ -54,7 +54,7 @@ def _resolve(adaptation_id: str) -> str:
     from forex_diffusion.core.errors import ConfigError, NotFoundError
     from forex_diffusion.storage import AdaptationRepository
 
-    found = [r["id"] for r in AdaptationRepository(state.store()).find()]
+    found = [str(r["id"]) for r in AdaptationRepository(state.store()).find()]
     matches = [i for i in found if i.startswith(adaptation_id)]
     if len(matches) == 1:
         return matches[0]

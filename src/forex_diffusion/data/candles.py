@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 
 from forex_diffusion.core.errors import CandleDataError
+from forex_diffusion.core.names import OHLCV
 
 __all__ = ["OHLC", "OHLCV", "format_ts", "index_ns", "validate_candles"]
 
-OHLC = ("open", "high", "low", "close")
-OHLCV = (*OHLC, "volume")
+OHLC = OHLCV[:4]
 _TIME_COLUMNS = ("time", "timestamp", "datetime", "date")
 
 

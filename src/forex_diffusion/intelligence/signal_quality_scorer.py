@@ -4,8 +4,9 @@ Dimensions (each in [0, 1], computed from data by the stages that know it):
 ``pattern_strength`` (a pattern's calibrated score, or a forecast's strength),
 ``mtf_agreement``, ``regime_confidence``, ``volume_confirmation``, ``sentiment_alignment``
 (0.5 without a feed) and ``correlation_safety``. Default weights 0.25/0.20/0.20/0.15/0.10/0.10
-and threshold ``GATE_THRESHOLD`` (0.65); both can be overridden per regime. Helpers here compute the dimensions that
-need nothing but numbers (volume here; sentiment and correlation in their own modules).
+and threshold ``GATE_THRESHOLD`` (0.65); both can be overridden per regime. Helpers here
+compute the dimensions that need nothing but numbers (volume here; sentiment and correlation
+in their own modules).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from forex_diffusion.core.config import GATE_THRESHOLD, SignalsConfig
 from forex_diffusion.core.errors import ConfigError
+from forex_diffusion.core.names import DIMENSIONS
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -27,14 +29,6 @@ __all__ = [
     "volume_confirmation",
 ]
 
-DIMENSIONS = (
-    "pattern_strength",
-    "mtf_agreement",
-    "regime_confidence",
-    "volume_confirmation",
-    "sentiment_alignment",
-    "correlation_safety",
-)
 DEFAULT_WEIGHTS = dict(zip(DIMENSIONS, (0.25, 0.20, 0.20, 0.15, 0.10, 0.10), strict=True))
 
 

@@ -37,6 +37,7 @@ from talib import abstract
 
 from forex_diffusion.core.events import PatternEvent
 from forex_diffusion.core.jit import jit
+from forex_diffusion.core.names import OHLCV
 from forex_diffusion.data.candles import index_ns
 from forex_diffusion.features.kernels import Array
 from forex_diffusion.features.streaming import streaming
@@ -107,10 +108,7 @@ class CandleContext:
 
     @classmethod
     def from_candles(cls, candles: pd.DataFrame) -> CandleContext:
-        o, h, lo, c, v = (
-            candles[k].to_numpy(dtype=np.float64)
-            for k in ("open", "high", "low", "close", "volume")
-        )
+        o, h, lo, c, v = (candles[k].to_numpy(dtype=np.float64) for k in OHLCV)
         return cls(
             o,
             h,
@@ -459,7 +457,7 @@ class IncrementalCandleScanner:
 
     def update(self, when: pd.Timestamp, bar: Mapping[str, float]) -> EventArrays:
         """Feed one closed bar; returns the event arrays confirmed on it."""
-        o, h, lo, c, v = (float(bar[k]) for k in ("open", "high", "low", "close", "volume"))
+        o, h, lo, c, v = (float(bar[k]) for k in OHLCV)
         self._count += 1
         self._range_sum += h - lo
         value = self._atr.update(bar)
@@ -487,9 +485,7 @@ def scan_incremental(candles: pd.DataFrame, detectors: list[CandleDetector]) -> 
     """Bar-by-bar evaluation of ``detectors`` over ``candles`` (the live engine's view)."""
     scanner = IncrementalCandleScanner(detectors)
     found: list[EventArrays] = []
-    values = {
-        k: candles[k].to_numpy(dtype=np.float64) for k in ("open", "high", "low", "close", "volume")
-    }
+    values = {k: candles[k].to_numpy(dtype=np.float64) for k in OHLCV}
     for i, when in enumerate(pd.DatetimeIndex(candles.index)):
         arrays = scanner.update(when, {k: float(v[i]) for k, v in values.items()})
         if len(arrays["detector"]):

@@ -40,6 +40,7 @@ from forex_diffusion.core.errors import (
     describe,
 )
 from forex_diffusion.core.events import Fill, FusedSignal, Order, Position, Trade
+from forex_diffusion.core.names import OHLCV
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.trading.broker import Account, Bar, Broker
@@ -62,7 +63,6 @@ T = TypeVar("T")
 MAX_RUN_ID = 24
 RECENT = 1000
 """Closed trades the engine keeps (the window of a long run)."""
-_COLUMNS = ("open", "high", "low", "close", "volume")
 
 
 class EngineState(StrEnum):
@@ -105,7 +105,7 @@ class _History:
     def __init__(self, size: int) -> None:
         self.size = size
         self.times = np.zeros(2 * size, dtype=np.int64)
-        self.values = np.zeros((2 * size, len(_COLUMNS)), dtype=float)
+        self.values = np.zeros((2 * size, len(OHLCV)), dtype=float)
         self.count = 0  # rows filled in the buffers
         self.total = 0  # bars ever added
 
@@ -121,7 +121,7 @@ class _History:
 
     def arrays(self) -> dict[str, np.ndarray]:
         lo = max(0, self.count - self.size)
-        return {c: self.values[lo : self.count, i] for i, c in enumerate(_COLUMNS)}
+        return {c: self.values[lo : self.count, i] for i, c in enumerate(OHLCV)}
 
     def frame(self) -> pd.DataFrame:
         lo = max(0, self.count - self.size)
@@ -129,7 +129,7 @@ class _History:
         return pd.DataFrame(
             self.values[lo : self.count].copy(),
             index=index.tz_localize("UTC"),
-            columns=list(_COLUMNS),
+            columns=list(OHLCV),
         )
 
     def __len__(self) -> int:

@@ -9,26 +9,19 @@ import pandas as pd
 from sqlalchemy import insert, select
 
 from forex_diffusion.core.events import FusedSignal
+from forex_diffusion.core.names import DIMENSIONS
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.storage.database import Store
 from forex_diffusion.storage.models import FusedSignalRow, to_ms
 
 __all__ = ["SIGNAL_COLUMNS", "FusedSignalRepository", "signal_row"]
 
-_DIMENSIONS = (
-    "pattern_strength",
-    "mtf_agreement",
-    "regime_confidence",
-    "volume_confirmation",
-    "sentiment_alignment",
-    "correlation_safety",
-)
 SIGNAL_COLUMNS = [
     "signal_id",
     "source",
     "direction",
     "strength",
-    *_DIMENSIONS,
+    *DIMENSIONS,
     "composite",
     "passed",
     "regime",
@@ -44,7 +37,7 @@ SIGNAL_COLUMNS = [
 def signal_row(signal: FusedSignal, passed: bool, *, run_id: str | None) -> dict[str, Any]:
     """The ``fused_signals`` row of a signal; its quality must hold the six dimensions and
     ``composite``."""
-    missing = [d for d in (*_DIMENSIONS, "composite") if d not in signal.quality]
+    missing = [d for d in (*DIMENSIONS, "composite") if d not in signal.quality]
     if missing:
         raise ValueError(f"signal {signal.signal_id}: quality lacks {missing}")
     return {
@@ -55,7 +48,7 @@ def signal_row(signal: FusedSignal, passed: bool, *, run_id: str | None) -> dict
         "timeframe": Timeframe.parse(signal.timeframe).value,
         "direction": signal.direction,
         "strength": float(signal.strength),
-        **{d: float(signal.quality[d]) for d in (*_DIMENSIONS, "composite")},
+        **{d: float(signal.quality[d]) for d in (*DIMENSIONS, "composite")},
         "passed": bool(passed),
         "regime": signal.regime,
         "entry_price": signal.entry_price,

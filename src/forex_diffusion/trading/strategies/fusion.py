@@ -32,8 +32,8 @@ from forex_diffusion.forecast.base import Predictor
 from forex_diffusion.forecast.baselines import BootstrapEstimator
 from forex_diffusion.inference.parallel_inference import ParallelInferenceEngine
 from forex_diffusion.intelligence.market_context import ContextBuilder
+from forex_diffusion.intelligence.pattern_fit import calibrate_patterns, pattern_events
 from forex_diffusion.intelligence.regime import RegimeDetector
-from forex_diffusion.intelligence.signal_study import calibrate_patterns, pattern_events
 from forex_diffusion.intelligence.unified_signal_fusion import UnifiedSignalFusion
 from forex_diffusion.patterns import PatternRegistry
 from forex_diffusion.patterns.swing_patterns import IncrementalSwingScanner
