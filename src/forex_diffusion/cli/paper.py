@@ -1,4 +1,5 @@
-"""``fxd paper start`` and ``fxd paper resume``: paper trading on the store's live feed."""
+"""``fxd paper start`` and ``fxd paper resume``: paper trading on the store's live feed (the
+work is :mod:`forex_diffusion.services.paper`; this prints it)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from forex_diffusion.cli.context import console, state
-from forex_diffusion.cli.strategies import ParamOption, StrategyOption, with_strategy
+from forex_diffusion.cli.options import ParamOption, StrategyOption, parse_params
 from forex_diffusion.cli.times import parse_time
+from forex_diffusion.core.types import Symbol, Timeframe
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forex_diffusion.trading.paper import PaperRun
+    from forex_diffusion.services.paper import PaperSession
 
 __all__ = ["app"]
 
@@ -41,26 +43,22 @@ def _say_how_it_runs(run_id: str, *, until_idle: bool, poll: float) -> None:
         )
 
 
-def _loop(run: PaperRun, *, until_idle: bool, poll: float) -> None:
-    count = 0
+def _trade(session: PaperSession, *, until_idle: bool, poll: float) -> None:
+    from forex_diffusion.services.paper import trade
 
-    def tick(ts: pd.Timestamp) -> None:
-        nonlocal count
-        count += 1
-        if count % 500 == 0:
-            console.print(f"  {count:,} bars, last {ts:%Y-%m-%d %H:%M}", soft_wrap=True)
+    def tick(done: int, ts: pd.Timestamp) -> None:
+        if done % 500 == 0:
+            console.print(f"  {done:,} bars, last {ts:%Y-%m-%d %H:%M}", soft_wrap=True)
 
-    try:
-        run.loop(until_idle=until_idle, poll_seconds=poll, on_bar=tick)
-    except KeyboardInterrupt:
-        console.print(f"interrupted; continue with `fxd paper resume {run.run_id}`")
-    engine = run.engine
-    account = engine.broker.account()
+    _say_how_it_runs(session.run_id, until_idle=until_idle, poll=poll)
+    out = trade(session, until_idle=until_idle, poll_seconds=poll, on_bar=tick)
+    if out.interrupted:
+        console.print(f"interrupted; continue with `fxd paper resume {out.run_id}`")
     console.print(
-        f"run {run.run_id}: {count:,} bars to {run.last or '-'}; state {engine.state.value}"
-        f"{f' ({engine.reason})' if engine.reason else ''}; {engine.trade_count} trades closed "
-        f"in this session, {len(engine.broker.positions())} positions open; equity "
-        f"{account.equity:,.2f} {account.currency}. See `fxd runs show {run.run_id}`.",
+        f"run {out.run_id}: {out.bars:,} bars to {out.last or '-'}; state {out.state}"
+        f"{f' ({out.reason})' if out.reason else ''}; {out.trades} trades closed "
+        f"in this session, {out.open_positions} positions open; equity "
+        f"{out.equity:,.2f} {out.currency}. See `fxd runs show {out.run_id}`.",
         soft_wrap=True,
     )
 
@@ -84,21 +82,22 @@ def start(
     poll: Poll = 5.0,
 ) -> None:
     """Start a paper run: trade every stored bar after --from in order, then each new bar."""
-    from forex_diffusion.trading.paper import start_paper
+    from forex_diffusion.services.paper import PaperStartRequest, start_paper_run
 
-    cfg = with_strategy(state.config.trading, strategy, param)
-    start_ts = parse_time(from_, option="--from")
-    run = start_paper(
-        state.store(),
+    request = PaperStartRequest(
+        symbol=Symbol.parse(symbol),
+        timeframe=Timeframe.parse(timeframe),
         run_id=run_id,
-        symbol=symbol,
-        timeframe=timeframe,
-        config=cfg,
-        start=start_ts,
+        strategy=strategy,
+        params=parse_params(param),
+        start=parse_time(from_, option="--from"),
     )
-    console.print(f"paper run {run_id}: {cfg.strategy} on {run.symbol} {run.timeframe}")
-    _say_how_it_runs(run_id, until_idle=until_idle, poll=poll)
-    _loop(run, until_idle=until_idle, poll=poll)
+    session = start_paper_run(state.store(), state.config, request)
+    console.print(
+        f"paper run {session.run_id}: {session.trading.strategy} on "
+        f"{session.symbol} {session.timeframe}"
+    )
+    _trade(session, until_idle=until_idle, poll=poll)
 
 
 def resume(
@@ -107,12 +106,11 @@ def resume(
     poll: Poll = 5.0,
 ) -> None:
     """Continue a paper run after a stop or a crash from its last processed bar."""
-    from forex_diffusion.trading.paper import resume_paper
+    from forex_diffusion.services.paper import resume_paper_run
 
-    run = resume_paper(state.store(), run_id)
-    console.print(f"paper run {run_id}: resumed after {run.last or 'the start'}")
-    _say_how_it_runs(run_id, until_idle=until_idle, poll=poll)
-    _loop(run, until_idle=until_idle, poll=poll)
+    session = resume_paper_run(state.store(), run_id)
+    console.print(f"paper run {run_id}: resumed after {session.resumed_after or 'the start'}")
+    _trade(session, until_idle=until_idle, poll=poll)
 
 
 app.command("start")(start)
