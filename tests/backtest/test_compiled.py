@@ -190,7 +190,7 @@ def test_rules_are_on_bar_bar_by_bar_and_causal(name: str, params: dict[str, Any
         for side in (None, "long", "short"):
             held = [] if side is None else [_position(side)]
             view = BarView("EURUSD", "H1", candles.iloc[: t + 1], held, account, arrays=arrays)
-            got = [i.direction for i in strategy.on_bar(view)]
+            got = [i.direction for i in strategy.on_bar(view).intents]
             sign = {None: 0, "long": 1, "short": -1}[side]
             want: list[str] = []
             if rules.go_long[t] and sign != 1:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pandas as pd
 import pytest
 
@@ -16,7 +14,7 @@ from forex_diffusion.backtest.walkforward import (
 from forex_diffusion.core.errors import DataError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.data.sample import load_sample
-from forex_diffusion.trading.strategies import STRATEGIES, BarView, Intent, Strategy
+from forex_diffusion.trading.strategies import NOTHING, STRATEGIES, BarView, Decision, Strategy
 
 H1 = pd.Timedelta(hours=1)
 
@@ -54,14 +52,11 @@ class Peeking(Strategy):
     """Claims to have been fitted on the bar it decides on: the check must catch it."""
 
     name = "peeking_test"
+    trained_until: pd.Timestamp | None = None
 
-    def __init__(self, params: object = None) -> None:
-        super().__init__(None)
-        self.trained_until: pd.Timestamp | None = None
-
-    def on_bar(self, view: BarView) -> Sequence[Intent]:
+    def on_bar(self, view: BarView) -> Decision:
         self.trained_until = pd.Timestamp(view.candles.index[-1])
-        return []
+        return NOTHING
 
 
 def test_a_fold_whose_model_saw_its_test_period_fails(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,13 +4,13 @@ the bar opening at its ``at`` parameter (for the run-failure tests). Run as
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from forex_diffusion.cli.app import main
-from forex_diffusion.trading.strategies import STRATEGIES, BarView, Intent, Rules
+from forex_diffusion.trading.strategies import STRATEGIES, BarView, Decision, Rules
 from forex_diffusion.trading.strategies.reference import SmaCross
 
 
@@ -28,7 +28,7 @@ class Explode(SmaCross):
     def rules(self, columns: Mapping[str, np.ndarray]) -> Rules | None:
         return None  # bar by bar, through the engine
 
-    def on_bar(self, view: BarView) -> Sequence[Intent]:
+    def on_bar(self, view: BarView) -> Decision:
         if self.params.at and view.candles.index[-1] == pd.Timestamp(self.params.at):
             raise KeyError("boom")
         return super().on_bar(view)

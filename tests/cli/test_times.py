@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from forex_diffusion.cli.times import parse_time, time_span
-from forex_diffusion.services.series import span_words
 from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.data.sample import load_sample
+from forex_diffusion.services.series import span_words
 from forex_diffusion.storage import CandleRepository, RunRepository, Store
 from tests.cli.test_cli import fxd
 

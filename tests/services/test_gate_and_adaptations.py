@@ -156,14 +156,14 @@ def test_a_fold_never_sees_an_adaptation_made_from_its_own_bars() -> None:
     late = made(candles.index[-1], "late")
     seen: list[tuple[str, ...]] = []
 
-    class Stop(Exception):
+    class StopError(Exception):
         pass
 
     def capture(_fn: object, tasks: list) -> list:  # type: ignore[type-arg]
         seen.extend(tuple(a.adaptation_id for a in t.adaptations) for t in tasks)
-        raise Stop
+        raise StopError
 
-    with pytest.raises(Stop):
+    with pytest.raises(StopError):
         run_walkforward(
             candles,
             symbol="EURUSD",

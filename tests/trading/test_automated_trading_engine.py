@@ -19,7 +19,7 @@ from forex_diffusion.trading.automated_trading_engine import (
     EngineState,
 )
 from forex_diffusion.trading.paper_broker import PaperBroker
-from forex_diffusion.trading.strategies import BarView, Intent, Strategy
+from forex_diffusion.trading.strategies import NOTHING, BarView, Decision, Intent, Strategy
 
 
 def frame(closes: Sequence[float], start: str = "2017-03-06 00:00") -> pd.DataFrame:
@@ -58,9 +58,9 @@ class Script(Strategy):
         self.plan = plan
         self.seen = 0
 
-    def on_bar(self, view: BarView) -> Sequence[Intent]:
+    def on_bar(self, view: BarView) -> Decision:
         self.seen += 1
-        return [self.plan[self.seen]] if self.seen in self.plan else []
+        return Decision.of(self.plan[self.seen]) if self.seen in self.plan else NOTHING
 
 
 def test_sma_cross_enters_at_the_next_open_and_reverses_on_the_opposite_cross() -> None:
@@ -180,7 +180,7 @@ def test_a_bug_in_the_strategy_puts_the_engine_in_error_with_the_reason() -> Non
     class Buggy(Strategy):
         name = "buggy"
 
-        def on_bar(self, view: BarView) -> Sequence[Intent]:
+        def on_bar(self, view: BarView) -> Decision:
             raise ZeroDivisionError("oops")
 
     engine = AutomatedTradingEngine(strategy=Buggy())
@@ -240,10 +240,10 @@ def test_several_symbols_trade_through_one_account() -> None:
     class Both(Strategy):
         name = "both"
 
-        def on_bar(self, view: BarView) -> Sequence[Intent]:
+        def on_bar(self, view: BarView) -> Decision:
             if len(view.candles) == 2 and not view.positions:
-                return [Intent(symbol=view.symbol, direction="long", units=100_000.0)]
-            return []
+                return Decision.of(Intent(symbol=view.symbol, direction="long", units=100_000.0))
+            return NOTHING
 
     engine = AutomatedTradingEngine(TradingConfig(), strategy=Both())
     engine.start()

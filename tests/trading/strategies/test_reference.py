@@ -35,7 +35,7 @@ def decisions(
     out = []
     for i in range(strategy.warmup, len(candles) + 1):
         view = BarView("EURUSD", "H1", candles.iloc[:i], held, ACCOUNT)
-        out += [(i - 1, intent.direction) for intent in strategy.on_bar(view)]
+        out += [(i - 1, intent.direction) for intent in strategy.on_bar(view).intents]
     return out
 
 
@@ -67,7 +67,7 @@ def test_donchian_breaks_out_above_the_channel_and_exits_below_the_short_one() -
 def test_the_atr_stop_is_below_a_long_entry() -> None:
     strategy = make_strategy("donchian_breakout", {"stop_atr": 2.0})
     candles = frame([1.10 + 0.001 * ((i * 7) % 3) for i in range(25)] + [1.12])
-    (intent,) = strategy.on_bar(BarView("EURUSD", "H1", candles, [], ACCOUNT))
+    (intent,) = strategy.on_bar(BarView("EURUSD", "H1", candles, [], ACCOUNT)).intents
     assert intent.stop is not None and 1.10 < intent.stop < 1.12 and intent.units is None
 
 
