@@ -1,26 +1,26 @@
-"""``fxd train``, ``fxd forecast`` and ``fxd evaluate``: the diffusion forecaster."""
+"""``fxd train``, ``fxd forecast`` and ``fxd evaluate``: the diffusion forecaster (the work is
+:mod:`forex_diffusion.services.forecast`; this prints it)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from forex_diffusion.cli.context import console, make_progress, state, wide_console
-from forex_diffusion.core.errors import ConfigError, DataError, ModelError
+from forex_diffusion.cli.context import console, progress_bars, state, wide_console
+from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.core.types import Symbol, Timeframe
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionPredictor
+    from forex_diffusion.services.forecast import EvaluateOutcome
 
-__all__ = ["evaluate", "fit_diffusion", "forecast", "train"]
+__all__ = ["evaluate", "forecast", "train"]
 
 SymbolArg = Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")]
 TimeframeArg = Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")]
@@ -34,54 +34,6 @@ def _horizons(text: str) -> tuple[int, ...]:
     if not values or values[0] < 1:
         raise ConfigError(f"--horizons {text!r}: give positive bar counts such as 1,4,12,24")
     return values
-
-
-def _candles(symbol: Symbol, timeframe: Timeframe) -> pd.DataFrame:
-    from forex_diffusion.storage import CandleRepository
-
-    candles = CandleRepository(state.store()).load(symbol, timeframe)
-    if candles.empty:
-        raise DataError(f"no {symbol} {timeframe.value} candles in the store (see `fxd data list`)")
-    return candles
-
-
-def fit_diffusion(candles: pd.DataFrame, config: DiffusionConfig) -> DiffusionPredictor:
-    from forex_diffusion.forecast.diffusion import DiffusionEstimator
-
-    with make_progress() as progress:
-        task = progress.add_task("training", total=config.epochs)
-
-        def on_epoch(epoch: int, loss: float, val: float) -> None:
-            progress.update(
-                task,
-                completed=epoch,
-                description=f"training: loss {loss:.4f}, validation CRPS {val:.4f}",
-            )
-
-        return DiffusionEstimator(config).fit(candles, on_epoch=on_epoch)
-
-
-def register_model(
-    predictor: DiffusionPredictor, candles: pd.DataFrame, config: DiffusionConfig, path: Path
-) -> None:
-    """Record a saved checkpoint (fitted on ``candles``) in the store's model registry."""
-    from forex_diffusion.storage import TrainedModelRepository
-    from forex_diffusion.storage.models import to_ms
-
-    meta = predictor.meta
-    TrainedModelRepository(state.store()).register(
-        model_id=predictor.model_id,
-        kind="diffusion",
-        symbol=config.symbol,
-        timeframe=config.timeframe,
-        path=str(path.resolve()),
-        config=config.model_dump(mode="json"),
-        horizons=list(config.horizons),
-        data_start_ms=to_ms(candles.index[0]),
-        data_end_ms=to_ms(candles.index[-1]),
-        data_hash=meta["data_hash"],
-        metrics={"val_crps": meta["val_crps"], "epochs": len(meta["history"])},
-    )
 
 
 def train(
@@ -100,26 +52,24 @@ def train(
     ] = None,
 ) -> None:
     """Train the diffusion forecaster on the stored bars and register it in the store."""
-    import platformdirs
+    from forex_diffusion.services.forecast import TrainRequest
+    from forex_diffusion.services.forecast import train as run
 
-    from forex_diffusion.forecast.diffusion import DiffusionConfig
-
-    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
-    candles = _candles(sym, tf)
-    config = DiffusionConfig(
-        symbol=sym.name, timeframe=tf.value, horizons=_horizons(horizons), epochs=epochs, seed=seed
+    request = TrainRequest(
+        symbol=Symbol.parse(symbol),
+        timeframe=Timeframe.parse(timeframe),
+        horizons=_horizons(horizons),
+        epochs=epochs,
+        seed=seed,
+        out=out,
     )
-    predictor = fit_diffusion(candles, config)
-    target = out or Path(platformdirs.user_data_dir("forex_diffusion")) / "models" / (
-        f"{predictor.model_id}.pt"
-    )
-    predictor.save(target)
-    register_model(predictor, candles, config, target)
-    meta = predictor.meta
+    with progress_bars() as progress:
+        outcome = run(state.store(), request, progress=progress)
     console.print(
-        f"trained {predictor.model_id} on {len(candles):,} {sym} {tf.value} bars "
-        f"({meta['train_windows']:,} training windows, {len(meta['history'])} epochs, "
-        f"validation CRPS {meta['val_crps']:.4f}); saved to {target}",
+        f"trained {outcome.model_id} on {outcome.bars:,} {request.symbol} "
+        f"{request.timeframe.value} bars ({outcome.train_windows:,} training windows, "
+        f"{outcome.epochs} epochs, validation CRPS {outcome.val_crps:.4f}); saved to "
+        f"{outcome.path}",
         soft_wrap=True,
     )
 
@@ -136,53 +86,38 @@ def forecast(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Forecast from the newest stored bar: price quantiles per horizon."""
-    from forex_diffusion.forecast.diffusion import DiffusionPredictor
-    from forex_diffusion.storage import TrainedModelRepository
+    from forex_diffusion.services.forecast import ForecastRequest
+    from forex_diffusion.services.forecast import forecast as run
 
-    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
-    candles = _candles(sym, tf)
-    path = model
-    if path is None:
-        found = TrainedModelRepository(state.store()).latest(sym.name, tf.value)
-        if found is None:
-            raise ModelError(
-                f"no model registered for {sym} {tf.value}: run `fxd train {sym} "
-                f"{tf.value}` or pass --model"
-            )
-        path = Path(found["path"])
-    predictor = DiffusionPredictor.load(path)
-    result = predictor.predict(candles, num_samples=samples, seed=seed)
-    levels = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-    rows = [
-        {"horizon": h, **{f"q{int(q * 100):02d}": result.quantile(q, h) for q in levels}}
-        for h in result.horizons
-    ]
+    request = ForecastRequest(
+        symbol=Symbol.parse(symbol),
+        timeframe=Timeframe.parse(timeframe),
+        model=model,
+        samples=samples,
+        seed=seed,
+    )
+    outcome = run(state.store(), request)
     if as_json:
-        console.print_json(
-            json.dumps(
-                {
-                    "model_id": result.model_id,
-                    "origin": result.origin_ts.isoformat(),
-                    "origin_price": result.origin_price,
-                    "quantiles": rows,
-                }
-            )
-        )
+        console.print_json(json.dumps(outcome.summary()))
         return
+    made = outcome.forecast
     table = Table(
-        title=f"{sym} {tf.value} forecast from {result.origin_ts:%Y-%m-%d %H:%M} UTC "
-        f"(close {result.origin_price:.5f}), {result.model_id}"
+        title=f"{request.symbol} {request.timeframe.value} forecast from "
+        f"{made.origin_ts:%Y-%m-%d %H:%M} UTC (close {made.origin_price:.5f}), {made.model_id}"
     )
     table.add_column("horizon", justify="right")
-    for q in levels:
-        table.add_column(f"q{int(q * 100):02d}", justify="right")
+    rows = outcome.quantiles()
+    names = [k for k in rows[0] if k != "horizon"] if rows else []
+    for name in names:
+        table.add_column(name, justify="right")
     for row in rows:
-        table.add_row(str(row["horizon"]), *(f"{row[f'q{int(q * 100):02d}']:.5f}" for q in levels))
+        table.add_row(str(row["horizon"]), *(f"{row[name]:.5f}" for name in names))
     wide_console(100).print(table)
 
 
 class Protocol(StrEnum):
-    """Evaluation protocols."""
+    """Evaluation protocols (the service's ``EvaluationProtocol``; declared here so that
+    ``--help`` imports no service)."""
 
     ROLLING = "rolling"
     EXCHANGE_RATE_NIPS = "exchange_rate_nips"
@@ -221,55 +156,45 @@ def evaluate(
 ) -> None:
     """Diffusion model vs every baseline on held-out bars: CRPS, WQL, interval coverage,
     direction hit rate and Diebold-Mariano p-values against the random walk."""
-    from forex_diffusion.forecast.baselines import baseline_estimators
-    from forex_diffusion.forecast.diffusion import DiffusionConfig
-    from forex_diffusion.forecast.evaluation import evaluate_forecasts, rolling_split, verdict
+    from forex_diffusion.services.forecast import EvaluateRequest, EvaluationProtocol
+    from forex_diffusion.services.forecast import evaluate as run
 
     if protocol is Protocol.EXCHANGE_RATE_NIPS:
-        _evaluate_exchange_rate(data, epochs=epochs, samples=samples, seed=seed, as_json=as_json)
-        return
-    if symbol is None or timeframe is None:
-        raise typer.BadParameter("the rolling protocol needs SYMBOL and TIMEFRAME")
-    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
-    candles = _candles(sym, tf)
-    config = DiffusionConfig(symbol=sym.name, timeframe=tf.value, epochs=epochs, seed=seed)
-    split = rolling_split(len(candles), horizon=config.future, step=step)
-    fit_data = candles.iloc[: split.fit_end]
-    predictors = {"diffusion": fit_diffusion(fit_data, config)}
-    if conformal:
-        from forex_diffusion.forecast.conformal import calibrate
-
-        start = int(len(candles) * 0.7)  # the validation slice: after training, before the test
-        calib = list(range(start, split.fit_end - config.future, max(1, step // 2)))
-        predictors["diffusion+conformal"] = calibrate(  # type: ignore[assignment]
-            predictors["diffusion"],
-            candles.iloc[: split.fit_end],
-            calib,
-            num_samples=samples,
-            seed=seed,
-        )
-    for name, estimator in baseline_estimators(
-        horizons=config.horizons, symbol=sym.name, timeframe=tf.value
-    ).items():
-        predictors[name] = estimator.fit(fit_data)  # type: ignore[assignment]
-    with make_progress() as progress:
-        task = progress.add_task("forecasting the test origins", total=len(predictors))
-        table = evaluate_forecasts(
-            candles,
-            predictors,
-            split.origins,
-            num_samples=samples,
-            seed=seed,
-            on_model=lambda name: progress.update(
-                task, advance=1, description=f"forecasting: {name}"
-            ),
-        )
+        if data is None:
+            raise typer.BadParameter("exchange_rate_nips needs --data PATH (exchange_rate.txt.gz)")
+        sym, tf = None, None
+    else:
+        if symbol is None or timeframe is None:
+            raise typer.BadParameter("the rolling protocol needs SYMBOL and TIMEFRAME")
+        sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
+    request = EvaluateRequest(
+        protocol=EvaluationProtocol(protocol.value),
+        symbol=sym,
+        timeframe=tf,
+        data=data,
+        step=step,
+        epochs=epochs,
+        samples=samples,
+        seed=seed,
+        conformal=conformal,
+    )
+    with progress_bars() as progress:
+        outcome = run(state.store() if sym else None, request, progress=progress)
     if as_json:
-        console.print_json(table.to_json(orient="records", double_precision=10))
-        return
+        console.print_json(outcome.table.to_json(orient="records", double_precision=10))
+    elif sym is None or tf is None:
+        _print_exchange_rate(outcome.table)
+    else:
+        _print_rolling(outcome, sym, tf, step=step)
+
+
+def _print_rolling(outcome: EvaluateOutcome, sym: Symbol, tf: Timeframe, *, step: int) -> None:
+    from forex_diffusion.core.instruments import get_instrument
+
     out = Table(
-        title=f"{sym} {tf.value}, protocol {protocol.value}: fit on {split.fit_end:,} bars, "
-        f"{len(split.origins)} test origins every {step} bars (CRPS in pips)"
+        title=f"{sym} {tf.value}, protocol {outcome.protocol.value}: fit on "
+        f"{outcome.fit_bars:,} bars, {outcome.origins} test origins every {step} bars "
+        "(CRPS in pips)"
     )
     for col in (
         "model",
@@ -284,10 +209,8 @@ def evaluate(
         "best",
     ):
         out.add_column(col, justify="left" if col == "model" else "right")
-    from forex_diffusion.core.instruments import get_instrument
-
     pip = get_instrument(sym).pip_size
-    for row in table.sort_values(["horizon", "crps"]).to_dict("records"):
+    for row in outcome.table.sort_values(["horizon", "crps"]).to_dict("records"):
         p = row["dm_p_vs_rw"]
         out.add_row(
             str(row["model"]),
@@ -303,7 +226,7 @@ def evaluate(
         )
     wide = wide_console(110)
     wide.print(out)
-    for line in verdict(table, model="diffusion"):
+    for line in outcome.verdict:
         wide.print(line, highlight=False)
 
 
@@ -314,67 +237,7 @@ _JOINT_NOTES = {
 """The exchange_rate table's note for the models that sample the series jointly."""
 
 
-def _constant(estimator: Any) -> Callable[[str], Any]:
-    """The same estimator for every series (each ``fit`` returns a new predictor)."""
-
-    def make(_series: str) -> Any:
-        return estimator
-
-    return make
-
-
-def _evaluate_exchange_rate(
-    data: Path | None, *, epochs: int, samples: int, seed: int, as_json: bool
-) -> None:
-    import numpy as np
-
-    from forex_diffusion.forecast import exchange_rate as er
-    from forex_diffusion.forecast.baselines import baseline_estimators
-    from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionEstimator
-
-    if data is None:
-        raise typer.BadParameter("exchange_rate_nips needs --data PATH (exchange_rate.txt.gz)")
-    frame = er.load_exchange_rate(data)
-    horizons = tuple(range(1, er.PROTOCOL["prediction_length"] + 1))
-    rng = np.random.default_rng(seed)
-    samplers: dict[str, er.Sampler] = {
-        "gaussian_rw_joint_250d": lambda d, o, n: er.joint_random_walk(d, o, n, rng),
-    }
-    with make_progress() as progress:
-        task = progress.add_task("fitting per-series models (8 series)", total=4)
-        baselines = baseline_estimators(horizons=horizons, symbol="EURUSD", timeframe="D1")
-        config = DiffusionConfig(
-            symbol="EURUSD",
-            timeframe="D1",
-            horizons=horizons,
-            epochs=epochs,
-            seed=seed,
-            halflife=60.0,
-        )
-        estimators: dict[str, Any] = {**baselines, "diffusion": DiffusionEstimator(config)}
-        failed: dict[str, str] = {}
-        for name, estimator in estimators.items():
-            try:
-                models = er.fit_per_series(_constant(estimator), frame)
-            except ModelError as exc:  # one model failing must not hide the others' figures
-                failed[name] = str(exc)
-            else:
-                samplers[name] = er.univariate_sampler(models, seed=seed)
-                if name == "diffusion":
-                    samplers["diffusion_joint"] = er.joint_diffusion_sampler(models, seed=seed)
-            progress.advance(task)
-        table = er.evaluate_exchange_rate(frame, samplers, num_samples=samples)
-    table["note"] = None
-    for name, reason in failed.items():
-        table.loc[len(table)] = {
-            "model": name,
-            "mean_wql": float("nan"),
-            "crps_sum": float("nan"),
-            "note": f"failed: {reason}",
-        }
-    if as_json:
-        console.print_json(table.to_json(orient="records", double_precision=10))
-        return
+def _print_exchange_rate(table: pd.DataFrame) -> None:
     out = Table(
         title="exchange_rate_nips: fit on 6,071 days, 5 windows of 30 days after it "
         "(published: TimeGrad CRPS-sum 0.006 +- 0.001; VAR, Transformer-MAF 0.005)"

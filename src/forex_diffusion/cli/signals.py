@@ -1,26 +1,19 @@
-"""``fxd signals generate`` and ``fxd signals stats``: a signal study and its evidence."""
+"""``fxd signals generate`` and ``fxd signals stats``: a signal study and its evidence (the
+work is :mod:`forex_diffusion.services.signals`; this prints it)."""
 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from forex_diffusion.cli.context import console, make_progress, state, wide_console
-from forex_diffusion.core.errors import DataError
+from forex_diffusion.cli.context import console, progress_bars, state, wide_console
+from forex_diffusion.cli.options import JsonOption
 from forex_diffusion.core.types import Symbol, Timeframe
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from forex_diffusion.core.events import Forecast
-    from forex_diffusion.forecast.base import Predictor
 
 __all__ = ["app"]
 
@@ -28,40 +21,15 @@ app = typer.Typer(help="Fused, quality-gated signals: studies and their statisti
 
 SymbolArg = Annotated[str, typer.Argument(help="Currency pair, e.g. EURUSD.")]
 TimeframeArg = Annotated[str, typer.Argument(help="Timeframe, e.g. H1.")]
-CHUNK = 250
 
 
 class Forecaster(StrEnum):
-    """Where the forecast source's forecasts come from."""
+    """Where the forecast source's forecasts come from (the service's ``Forecaster``; declared
+    here so that ``--help`` imports no service)."""
 
     DIFFUSION = "diffusion"
     BOOTSTRAP = "bootstrap"
     NONE = "none"
-
-
-def _candles(sym: Symbol, tf: Timeframe) -> pd.DataFrame:
-    from forex_diffusion.storage import CandleRepository
-
-    candles = CandleRepository(state.store()).load(sym, tf)
-    if candles.empty:
-        raise DataError(f"no {sym} {tf.value} candles in the store (see `fxd data list`)")
-    return candles
-
-
-def _predictor(
-    kind: Forecaster, fit: pd.DataFrame, *, sym: Symbol, tf: Timeframe, epochs: int, seed: int
-) -> Predictor | None:
-    if kind is Forecaster.NONE:
-        return None
-    if kind is Forecaster.BOOTSTRAP:
-        from forex_diffusion.forecast.baselines import BootstrapEstimator
-
-        return BootstrapEstimator(symbol=sym.name, timeframe=tf.value).fit(fit)
-    from forex_diffusion.cli.forecast import fit_diffusion
-    from forex_diffusion.forecast.diffusion import DiffusionConfig
-
-    config = DiffusionConfig(symbol=sym.name, timeframe=tf.value, epochs=epochs, seed=seed)
-    return fit_diffusion(fit, config)
 
 
 def generate(
@@ -92,101 +60,27 @@ def generate(
 ) -> None:
     """Fit on the first part of the stored bars, then fuse patterns and forecasts on every
     later bar; store every decision (passed or not) under a new run."""
-    from forex_diffusion.core.config import config_hash
-    from forex_diffusion.intelligence import SignalQualityScorer, UnifiedSignalFusion
-    from forex_diffusion.intelligence.sentiment import SentimentFeed
-    from forex_diffusion.intelligence.signal_study import run_signal_study, study_split
-    from forex_diffusion.storage import FusedSignalRepository, RunRepository
+    from forex_diffusion.services import signals as service
 
-    sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
-    cfg = state.config.signals.model_copy(
-        update={
-            k: v
-            for k, v in {
-                "fit_fraction": fit_fraction,
-                "threshold": threshold,
-                "sentiment_file": str(sentiment) if sentiment else None,
-            }.items()
-            if v is not None
-        }
+    request = service.SignalStudyRequest(
+        symbol=Symbol.parse(symbol),
+        timeframe=Timeframe.parse(timeframe),
+        forecaster=service.Forecaster(forecaster.value),
+        fit_fraction=fit_fraction,
+        threshold=threshold,
+        sentiment=sentiment,
+        epochs=epochs,
+        samples=samples,
+        seed=seed,
+        run_id=run_id,
     )
-    feed = SentimentFeed.from_csv(cfg.sentiment_file) if cfg.sentiment_file else None
-    candles = _candles(sym, tf)
-    fit_end = study_split(len(candles), cfg.fit_fraction)  # too short: fail before training
-    predictor = _predictor(
-        forecaster, candles.iloc[:fit_end], sym=sym, tf=tf, epochs=epochs, seed=seed
-    )
-    rid = run_id or f"sg-{uuid.uuid4().hex[:12]}"
-    fusion = UnifiedSignalFusion(
-        scope=rid,
-        scorer=SignalQualityScorer(
-            weights=cfg.weights,
-            threshold=cfg.threshold,
-            regime_weights=cfg.regime_weights,
-            regime_thresholds=cfg.regime_thresholds,
-        ),
-        max_per_regime=cfg.max_per_regime,
-        forecast_horizon=cfg.forecast_horizon,
-        agreement_weight=cfg.agreement_weight,
-    )
-    store = state.store()
-    settings = {**cfg.model_dump(mode="json"), "forecaster": forecaster.value, "epochs": epochs}
-    settings["model_id"] = predictor.model_id if predictor is not None else None
-    with RunRepository(store).recording(
-        kind="signals",
-        config_hash=config_hash(cfg),
-        config=settings,
-        symbol=sym.name,
-        timeframe=tf.value,
-        strategy="unified_signal_fusion",
-        run_id=rid,
-    ) as run:
-        with make_progress() as progress:
-            fc_task = progress.add_task("forecasting", total=None, visible=predictor is not None)
-
-            def forecasts(frame: pd.DataFrame, positions: Sequence[int]) -> list[Forecast]:
-                assert predictor is not None
-                progress.update(fc_task, total=len(positions))
-                out: list[Forecast] = []
-                for i in range(0, len(positions), CHUNK):
-                    chunk = list(positions[i : i + CHUNK])
-                    out.extend(
-                        predictor.predict_batch(frame, chunk, num_samples=samples, seed=seed + i)
-                    )
-                    progress.update(fc_task, completed=len(out))
-                    run.beat()
-                return out
-
-            def on_bar(done: int, total: int) -> None:
-                progress.update(bar_task, completed=done, total=total)
-                run.beat()
-
-            bar_task = progress.add_task("fusing bar by bar", total=None)
-            study = run_signal_study(
-                candles,
-                symbol=sym.name,
-                timeframe=tf.value,
-                fit_fraction=cfg.fit_fraction,
-                forecaster=forecasts if predictor is not None else None,
-                sentiment=feed,
-                spread_pips=cfg.spread_pips,
-                fusion=fusion,
-                on_bar=on_bar,
-            )
-        count = FusedSignalRepository(store).save(
-            ((d.signal, d.score.passed) for d in study.decisions), run_id=rid
-        )
-        passed = sum(d.score.passed for d in study.decisions)
-        run.metrics = {
-            "signals": count,
-            "passed": passed,
-            "fit_end": study.fit_end.isoformat(),
-            "source_errors": dict(fusion.source_errors),
-        }
+    with progress_bars() as progress:
+        outcome = service.signal_study(state.store(), state.config, request, progress=progress)
+    series = f"{request.symbol} {request.timeframe.value}"
     console.print(
-        f"run {rid}: {count:,} candidate signals on {sym} {tf.value} from "
-        f"{study.fit_end:%Y-%m-%d %H:%M} UTC (fitted on the bars before), {passed:,} passed the "
-        f"gate; see `fxd signals stats {sym} {tf.value} --run {rid}`",
+        f"run {outcome.run_id}: {outcome.count:,} candidate signals on {series} from "
+        f"{outcome.fit_end:%Y-%m-%d %H:%M} UTC (fitted on the bars before), {outcome.passed:,} "
+        f"passed the gate; see `fxd signals stats {series} --run {outcome.run_id}`",
         soft_wrap=True,
     )
 
@@ -201,41 +95,22 @@ def stats(
     run_id: Annotated[
         str | None, typer.Option("--run", help="Run id (default: the newest signals run).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Distribution of every quality dimension, pass rate per source and pattern family, and
     the out-of-sample hit rate and expectancy of passed versus rejected signals, compared by a
     bootstrap over decision days (docs/signals.md)."""
-    from forex_diffusion.core.instruments import get_instrument
-    from forex_diffusion.intelligence.signal_statistics import signal_statistics
-    from forex_diffusion.storage import FusedSignalRepository, RunRepository
+    from forex_diffusion.services.signals import SignalStatsRequest, signal_stats
 
     sym, tf = Symbol.parse(symbol), Timeframe.parse(timeframe)
-    store = state.store()
-    runs = RunRepository(store)
-    run = (
-        runs.get(run_id)
-        if run_id
-        else runs.latest(kind="signals", symbol=sym.name, timeframe=tf.value)
+    outcome = signal_stats(
+        state.store(), SignalStatsRequest(symbol=sym, timeframe=tf, run_id=run_id)
     )
-    if run is None:
-        raise DataError(
-            f"no signals run {run_id!r} in the store"
-            if run_id
-            else f"no signals run for {sym} {tf.value}: run `fxd signals generate {sym} {tf.value}`"
-        )
-    signals = FusedSignalRepository(store).load(sym, tf, run_id=run["run_id"])
-    if signals.empty:
-        raise DataError(f"run {run['run_id']} stored no {sym} {tf.value} signals")
-    spread = get_instrument(sym).from_pips(float((run["config"] or {}).get("spread_pips", 1.0)))
-    result = {
-        "run_id": run["run_id"],
-        **signal_statistics(signals, _candles(sym, tf), spread=spread),
-    }
+    result = outcome.summary()
     if as_json:
         console.print_json(json.dumps(result))
         return
-    dims = Table(title=f"{sym} {tf.value} run {run['run_id']}: {result['count']:,} decisions")
+    dims = Table(title=f"{sym} {tf.value} run {outcome.run_id}: {result['count']:,} decisions")
     for col in ("dimension", "mean", "std", "min", "max"):
         dims.add_column(col, justify="left" if col == "dimension" else "right")
     for name, d in result["dimensions"].items():
