@@ -11,7 +11,7 @@ from forex_diffusion.intelligence import (
     TradingParameters,
 )
 from forex_diffusion.intelligence.adaptive_parameter_system import Proposal, performance
-from forex_diffusion.intelligence.signal_replay import replay_signals
+from forex_diffusion.intelligence.evaluation.signal_replay import replay_signals
 from forex_diffusion.storage import Store
 
 BLOCKS = 30

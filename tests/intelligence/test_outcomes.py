@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forex_diffusion.intelligence.evaluation.signal_statistics import (
+    cluster_comparison,
+    signal_statistics,
+)
 from forex_diffusion.intelligence.outcomes import signal_outcomes
-from forex_diffusion.intelligence.signal_statistics import cluster_comparison, signal_statistics
 
 INDEX = pd.date_range("2017-03-01", periods=6, freq="h", tz="UTC")
 # bar:        0       1       2       3       4       5

@@ -18,7 +18,7 @@ from forex_diffusion.intelligence import (
     SignalQualityScorer,
     UnifiedSignalFusion,
 )
-from forex_diffusion.intelligence.signal_study import run_signal_study
+from forex_diffusion.intelligence.evaluation.signal_study import run_signal_study
 from forex_diffusion.intelligence.unified_signal_fusion import quality_dimensions
 from forex_diffusion.storage import FusedSignalRepository, Store
 

@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 
 from forex_diffusion.core.events import Forecast
 from forex_diffusion.core.instruments import get_instrument
-from forex_diffusion.intelligence.signal_statistics import signal_statistics
+from forex_diffusion.intelligence.evaluation.signal_statistics import signal_statistics
 
 __all__ = ["PatternMark", "pattern_marks", "scanned_marks", "write_report"]
 

@@ -133,7 +133,7 @@ def stats(
     import pandas as pd
 
     from forex_diffusion.core.instruments import get_instrument
-    from forex_diffusion.intelligence.pattern_stats import pattern_stats
+    from forex_diffusion.intelligence.evaluation.pattern_stats import pattern_stats
     from forex_diffusion.patterns import PatternRegistry
     from forex_diffusion.storage import CandleRepository
     from forex_diffusion.trading.costs import CostModel

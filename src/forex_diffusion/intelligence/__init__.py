@@ -1,6 +1,7 @@
 """Signal intelligence: candidates from every source, fusion, the six-dimension quality gate,
 regimes, calibration and adaptive parameters."""
 
+from forex_diffusion.core.adaptation import TradingParameters
 from forex_diffusion.intelligence.adaptive_parameter_system import (
     AdaptiveParameterSystem,
     ParameterAdaptationDB,
@@ -18,7 +19,6 @@ from forex_diffusion.intelligence.signal_quality_scorer import (
     QualityScore,
     SignalQualityScorer,
 )
-from forex_diffusion.intelligence.signal_replay import TradingParameters
 from forex_diffusion.intelligence.unified_signal_fusion import SignalDecision, UnifiedSignalFusion
 
 __all__ = [

@@ -14,8 +14,8 @@ Proposals (:meth:`AdaptiveParameterSystem.propose`), each a single-parameter cha
 * profit factor above 1.5 with a good win rate: lower the threshold a little (more signals).
 
 Validation (:meth:`AdaptiveParameterSystem.validate`): the recent signals and candles are
-replayed (:func:`~forex_diffusion.intelligence.signal_replay.replay_signals`) with the current
-and the proposed value. A proposal that trades exactly the same way is ``rejected`` (it would
+replayed (:func:`~forex_diffusion.intelligence.evaluation.signal_replay.replay_signals`) with
+the current and the proposed value. A proposal that trades exactly the same way is ``rejected`` (it would
 change nothing); one whose replay is worse (lower total P&L) is ``rejected``; of the rest, the
 one with the best replay is ``deployed`` (one change per round, so each can be judged alone)
 and the others are ``rejected`` as outdone. After ``review_trades`` more closed trades, a
@@ -37,7 +37,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from forex_diffusion.core.types import Symbol, Timeframe
-from forex_diffusion.intelligence.signal_replay import (
+from forex_diffusion.intelligence.evaluation.signal_replay import (
     ReplayResult,
     TradingParameters,
     replay_signals,

@@ -2,7 +2,8 @@
 
 A study fits on the first part of a series' stored bars (the forecaster too, when there is
 one), then fuses patterns and forecasts on every later bar through the fusion and gate that
-``[signals]`` configures (:func:`~forex_diffusion.intelligence.signal_study.run_signal_study`);
+``[signals]`` configures
+(:func:`~forex_diffusion.intelligence.evaluation.signal_study.run_signal_study`);
 every decision, passed or not, is stored under the run, and the run stores the ``[signals]``
 section it used. The statistics of a stored study compare the passed and the rejected signals
 out of sample (docs/signals.md).
@@ -23,9 +24,13 @@ from forex_diffusion.core.config import RootConfig, SignalsConfig
 from forex_diffusion.core.errors import ConfigError, DataError
 from forex_diffusion.core.instruments import get_instrument
 from forex_diffusion.core.types import Symbol, Timeframe
+from forex_diffusion.intelligence.evaluation.signal_statistics import signal_statistics
+from forex_diffusion.intelligence.evaluation.signal_study import (
+    SignalStudy,
+    run_signal_study,
+    study_split,
+)
 from forex_diffusion.intelligence.sentiment import SentimentFeed
-from forex_diffusion.intelligence.signal_statistics import signal_statistics
-from forex_diffusion.intelligence.signal_study import SignalStudy, run_signal_study, study_split
 from forex_diffusion.services.config import run_settings
 from forex_diffusion.services.progress import Progress, silent
 from forex_diffusion.services.series import load_series
@@ -242,7 +247,7 @@ class SignalStatsRequest:
 @dataclass(frozen=True, slots=True)
 class SignalStatsOutcome:
     """The run's statistics (see
-    :func:`~forex_diffusion.intelligence.signal_statistics.signal_statistics`)."""
+    :func:`~forex_diffusion.intelligence.evaluation.signal_statistics.signal_statistics`)."""
 
     run_id: str
     statistics: dict[str, Any]

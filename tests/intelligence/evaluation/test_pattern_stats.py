@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forex_diffusion.data.sample import load_sample
-from forex_diffusion.intelligence.pattern_stats import (
+from forex_diffusion.intelligence.evaluation.pattern_stats import (
     pattern_hit_rates,
     pattern_stats,
     shuffled_bars,
