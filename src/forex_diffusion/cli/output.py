@@ -3,14 +3,17 @@ sources."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from forex_diffusion.cli.context import wide_console
+from forex_diffusion.cli.context import console, wide_console
 
-__all__ = ["fmt_metric", "print_problems", "print_walkforward"]
+if TYPE_CHECKING:
+    from forex_diffusion.services.data import SampleImport
+
+__all__ = ["fmt_metric", "print_problems", "print_sample", "print_walkforward"]
 
 PERCENT = ("total_return", "cagr", "volatility", "max_drawdown", "win_rate", "exposure")
 
@@ -68,3 +71,37 @@ def print_walkforward(result: dict[str, Any], *, title: str) -> None:
         fmt_metric("max_drawdown", m["max_drawdown"]),
     )
     out.print(table)
+
+
+def print_sample(imported: SampleImport) -> None:
+    """The bundled sample's summary after ``fxd data sample`` (and ``fxd demo``) imported it."""
+    candles, written = imported.candles, imported.written
+    table = Table(
+        title="Bundled sample: EURUSD H1 2017 (ask), gym-anytrading 2.0.0, MIT", show_header=False
+    )
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    rows = [
+        ("store", imported.store_url),
+        (
+            "bars",
+            f"{len(candles):,} ({written.inserted:,} new, {written.unchanged:,} already stored)",
+        ),
+        ("first bar (UTC)", candles.index[0].strftime("%Y-%m-%d %H:%M")),
+        ("last bar (UTC)", candles.index[-1].strftime("%Y-%m-%d %H:%M")),
+        ("gaps (weekends excluded)", f"{imported.gaps} ({imported.missing_bars} bars)"),
+        ("first open / last close", f"{imported.first_open:.5f} / {imported.last_close:.5f}"),
+        ("lowest low / highest high", f"{imported.lowest_low:.5f} / {imported.highest_high:.5f}"),
+        ("year return", f"{imported.year_return * 100:+.2f} %"),
+        ("mean H1 range", f"{imported.mean_range_pips:.1f} pips"),
+        (
+            "mean daily range (NY close)",
+            f"{imported.mean_daily_range_pips:.1f} pips over {imported.days} days",
+        ),
+        ("H1 volatility, annualised", f"{imported.volatility * 100:.2f} %"),
+    ]
+    for what, value in rows:
+        table.add_row(what, value)
+    console.print(table)
+    console.print(f"store: {imported.store_url}", soft_wrap=True)
+    console.print("next: `fxd data list`, `fxd data show EURUSD H1 --last 10`")

@@ -10,10 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from forex_diffusion.cli.backtest import print_problems
 from forex_diffusion.cli.context import console, wide_console
 from forex_diffusion.cli.context import state as cli_state
-from forex_diffusion.core.errors import StorageError
+from forex_diffusion.cli.output import print_problems
 
 __all__ = ["app"]
 
@@ -57,63 +56,39 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """A run's trades, orders and metrics."""
-    from forex_diffusion.backtest.metrics import performance
-    from forex_diffusion.storage import RunRepository, TradingRepository
+    from forex_diffusion.services.runs import run_details
 
-    store = cli_state.store()
-    run = RunRepository(store).get(run_id)
-    if run is None:
-        raise StorageError(f"no run {run_id!r} in the store (see `fxd runs list`)")
-    repo = TradingRepository(store)
-    trades, equity = repo.trades(run_id), repo.equity(run_id)
-    initial = float(
-        ((run["config"] or {}).get("trading") or {}).get("broker", {}).get("initial_balance")
-        or (equity["balance"].iloc[0] if len(equity) else 0.0)
-        or 1.0
-    )
-    stored = run["metrics"] or {}
-    # recomputed from the stored bars; a run stored without its bars (a sweep's backtests)
-    # shows the figures it was stored with
-    figures = (
-        performance(equity["equity"], trades, initial=initial)
-        if len(equity)
-        else dict(stored.get("metrics") or {})
-    )
-    metrics: dict[str, Any] = {
-        **stored,
-        **figures,
-        "trades_by_source": {str(k): int(v) for k, v in trades["source"].value_counts().items()},
-        "exit_reasons": {str(k): int(v) for k, v in trades["exit_reason"].value_counts().items()},
-    }
-    result = {
-        "run_id": run_id,
-        "kind": run["kind"],
-        "status": run["status"],
-        "symbol": run["symbol"],
-        "timeframe": run["timeframe"],
-        "strategy": run["strategy"],
-        "last_bar": _time(run["last_bar_ts"]),
-        "error": run["error"],
-        "trades": [
-            {
-                **row,
-                "entry_time": row["entry_time"].isoformat(),
-                "exit_time": row["exit_time"].isoformat(),
-            }
-            for row in trades.to_dict("records")
-        ],
-        "orders": repo.orders(run_id),
-        "metrics": metrics,
-    }
+    details = run_details(cli_state.store(), run_id)
+    trades, stored, m = details.trades, details.stored, details.metrics
+    last_bar = _time(details.last_bar_ts)
     if as_json:
+        result = {
+            "run_id": run_id,
+            "kind": details.kind,
+            "status": details.status,
+            "symbol": details.symbol,
+            "timeframe": details.timeframe,
+            "strategy": details.strategy,
+            "last_bar": last_bar,
+            "error": details.error,
+            "trades": [
+                {
+                    **row,
+                    "entry_time": row["entry_time"].isoformat(),
+                    "exit_time": row["exit_time"].isoformat(),
+                }
+                for row in trades.to_dict("records")
+            ],
+            "orders": details.orders,
+            "metrics": m,
+        }
         console.print_json(json.dumps(result, default=str))
         return
     out = wide_console(120)
-    # a sweep over several symbols is stored without one
-    symbols = run["symbol"] or ", ".join((run["config"] or {}).get("symbols") or []) or "-"
     out.print(
-        f"run {run_id}: {run['kind']} {run['strategy'] or ''} on {symbols} "
-        f"{run['timeframe'] or ''}, {run['status']}, last bar {result['last_bar']}"
+        f"run {run_id}: {details.kind} {details.strategy or ''} on "
+        f"{', '.join(details.symbols) or '-'} {details.timeframe or ''}, {details.status}, "
+        f"last bar {last_bar}"
     )
     table = Table(title=f"{len(trades)} trades")
     for col in ("entry", "exit", "dir", "units", "entry px", "exit px", "pnl", "reason", "source"):
@@ -130,24 +105,23 @@ def show(
             str(t.exit_reason),
             str(t.source or "-"),
         )
-    if run["error"]:
-        out.print(f"{run['status']}: {run['error']}", soft_wrap=True, markup=False)
-    if "results" in stored:  # a sweep: its backtests are runs of their own
+    if details.error:
+        out.print(f"{details.status}: {details.error}", soft_wrap=True, markup=False)
+    if details.is_sweep:  # its backtests are runs of their own
         _sweep_results(out, stored)
         return
-    if not figures:
+    if not details.figures:
         out.print("no trading figures stored for this run")
         return
     out.print(table)
     print_problems(out, stored.get("failed_folds", []), stored.get("signal_errors", {}))
-    m = metrics
     win = "-" if m["win_rate"] is None else f"{m['win_rate']:.1%}"
     pf = "-" if m["profit_factor"] is None else f"{m['profit_factor']:.2f}"
     sr = "-" if m["sharpe"] is None else f"{m['sharpe']:.2f}"
     out.print(
         f"{m['trade_count']} trades, win rate {win}, net P&L {m['net_pnl']:,.2f}, profit factor "
         f"{pf}, Sharpe {sr}, max drawdown {m['max_drawdown']:.1%}, final equity "
-        f"{m['final_equity']:,.2f}; {len(result['orders'])} orders"
+        f"{m['final_equity']:,.2f}; {len(details.orders)} orders"
     )
 
 

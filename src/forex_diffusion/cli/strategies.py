@@ -1,5 +1,5 @@
-"""``fxd strategies`` and the strategy options of the trading commands (``--strategy``,
-``--param``): declared once here, checked by the trading layer."""
+"""``fxd strategies``: the registered strategies and their parameters (the trading commands'
+``--strategy`` and ``--param`` are declared in :mod:`forex_diffusion.cli.options`)."""
 
 from __future__ import annotations
 
@@ -12,66 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from forex_diffusion.cli.context import console, wide_console
-from forex_diffusion.core.errors import ConfigError
-from forex_diffusion.core.trading_config import TradingConfig
+from forex_diffusion.cli.options import ParamOption, StrategyOption  # cli/paper until rewritten
 
-__all__ = ["ParamOption", "StrategyOption", "parse_params", "strategies", "with_strategy"]
-
-StrategyOption = Annotated[
-    str | None,
-    typer.Option(
-        help="fused, sma_cross, rsi_reversion or donchian_breakout (see `fxd strategies`) [config]."
-    ),
-]
-ParamOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--param",
-        "-p",
-        help="Strategy parameter name=value, repeatable (`fxd strategies` lists them).",
-    ),
-]
-
-
-def parse_params(items: list[str]) -> dict[str, float | int | str | bool]:
-    """``name=value`` pairs into typed strategy parameters (int, float, bool or text)."""
-    out: dict[str, float | int | str | bool] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f"--param {item!r}: expected name=value")
-        value: float | int | str | bool = raw
-        if raw.lower() in ("true", "false"):
-            value = raw.lower() == "true"
-        else:
-            for kind in (int, float):
-                try:
-                    value = kind(raw)
-                    break
-                except ValueError:
-                    continue
-        out[name.strip()] = value
-    return out
-
-
-def with_strategy(
-    config: TradingConfig, strategy: str | None, params: list[str] | None
-) -> TradingConfig:
-    """The trading config with ``--strategy`` (its parameters reset) and ``--param`` applied,
-    the strategy and its parameters checked (``ConfigError`` naming the wrong one)."""
-    from forex_diffusion.trading.strategies import check_strategy
-
-    update: dict[str, Any] = {}
-    if strategy:
-        update = {"strategy": strategy, "strategy_params": {}}
-    if params:
-        update["strategy_params"] = {
-            **update.get("strategy_params", config.strategy_params),
-            **parse_params(params),
-        }
-    cfg = TradingConfig.model_validate({**config.model_dump(), **update})
-    check_strategy(cfg.strategy, cfg.strategy_params)
-    return cfg
+__all__ = ["ParamOption", "StrategyOption", "strategies"]
 
 
 def _listing(name: str | None) -> list[dict[str, Any]]:

@@ -15,10 +15,10 @@ Proposals (:meth:`AdaptiveParameterSystem.propose`), each a single-parameter cha
 
 Validation (:meth:`AdaptiveParameterSystem.validate`): the recent signals and candles are
 replayed (:func:`~forex_diffusion.intelligence.evaluation.signal_replay.replay_signals`) with
-the current and the proposed value. A proposal that trades exactly the same way is ``rejected`` (it would
-change nothing); one whose replay is worse (lower total P&L) is ``rejected``; of the rest, the
-one with the best replay is ``deployed`` (one change per round, so each can be judged alone)
-and the others are ``rejected`` as outdone. After ``review_trades`` more closed trades, a
+the current and the proposed value. A proposal that trades exactly the same way is ``rejected``
+(it would change nothing); one whose replay is worse (lower total P&L) is ``rejected``; of the
+rest, the one with the best replay is ``deployed`` (one change per round, so each can be judged
+alone) and the others are ``rejected`` as outdone. After ``review_trades`` more closed trades, a
 deployed change whose live P&L per trade is below the one before it is ``rolled_back``.
 Every step is stored in ``parameter_adaptations`` through :class:`ParameterAdaptationDB`
 (uuid ids, the evidence in ``params_metadata``).
