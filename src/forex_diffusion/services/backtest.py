@@ -25,9 +25,9 @@ from forex_diffusion.core.adaptation import Adaptation
 from forex_diffusion.core.config import RootConfig
 from forex_diffusion.core.errors import ConfigError, RunFailedError
 from forex_diffusion.core.types import Symbol, Timeframe
-from forex_diffusion.distributed.pools import Engine, map_tasks
+from forex_diffusion.distributed.pools import Engine
 from forex_diffusion.services.config import Scalar, run_settings, with_strategy
-from forex_diffusion.services.progress import Progress, silent
+from forex_diffusion.services.progress import Progress, silent, tracked_mapper
 from forex_diffusion.services.series import Span, load_series
 from forex_diffusion.storage import (
     AdaptationRepository,
@@ -276,21 +276,14 @@ def walkforward(
     )
     label = f"walk-forward folds ({request.engine})"
     with recorded(kind="walkforward", run_id=rid) as run:
-        finished = 0
-        progress(label, 0, len(folds))
-
-        def done(_i: int) -> None:
-            nonlocal finished
-            finished += 1
-            progress(label, finished, len(folds))
-            run.beat()
-
-        mapper = partial(
-            map_tasks,
+        mapper = tracked_mapper(
             engine=request.engine,
             workers=request.workers,
             ray_address=request.ray_address,
-            on_done=done,
+            progress=progress,
+            label=label,
+            total=len(folds),
+            beat=run.beat,
         )
         study = run_walkforward(
             candles,

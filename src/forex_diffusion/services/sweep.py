@@ -29,9 +29,9 @@ from forex_diffusion.backtest.sweep import (
 from forex_diffusion.core.config import RootConfig
 from forex_diffusion.core.errors import ConfigError, RunFailedError
 from forex_diffusion.core.types import Symbol, Timeframe
-from forex_diffusion.distributed.pools import Engine, map_tasks
+from forex_diffusion.distributed.pools import Engine
 from forex_diffusion.services.config import Scalar, run_settings
-from forex_diffusion.services.progress import Progress, silent
+from forex_diffusion.services.progress import Progress, silent, tracked_mapper
 from forex_diffusion.services.series import load_series
 from forex_diffusion.storage import RunRepository, Store
 
@@ -157,23 +157,16 @@ def sweep(
         run_id=rid,
     ) as run:
         label = f"{len(tasks)} backtests ({request.engine})"
-        finished = 0
-        progress(label, 0, len(tasks))
-
-        def done(_i: int) -> None:
-            nonlocal finished
-            finished += 1
-            progress(label, finished, len(tasks))
-            run.beat()
-
-        outcomes = map_tasks(
-            run_sweep_task,
-            tasks,
+        mapper = tracked_mapper(
             engine=request.engine,
             workers=request.workers,
             ray_address=request.ray_address,
-            on_done=done,
+            progress=progress,
+            label=label,
+            total=len(tasks),
+            beat=run.beat,
         )
+        outcomes = mapper(run_sweep_task, tasks)
         table = sweep_table(outcomes, metric=request.metric)
         failed: list[SweepFailure] = []
         for task, outcome in zip(tasks, outcomes, strict=True):
