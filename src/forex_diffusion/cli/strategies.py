@@ -12,9 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from forex_diffusion.cli.context import console, wide_console
-from forex_diffusion.cli.options import ParamOption, StrategyOption  # cli/paper until rewritten
 
-__all__ = ["ParamOption", "StrategyOption", "strategies"]
+__all__ = ["strategies"]
 
 
 def _listing(name: str | None) -> list[dict[str, Any]]:
