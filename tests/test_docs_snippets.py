@@ -27,15 +27,22 @@ def test_the_readme_is_a_landing_page() -> None:
     assert len(README.read_bytes()) < 15_000
 
 
-@pytest.mark.parametrize("code", _snippets(), ids=lambda c: c.splitlines()[0].lstrip("# ")[:40])
-def test_debug_snippet_runs(code: str, tmp_path: Path) -> None:
+def run_snippet(code: str, cwd: Path) -> str:
+    """Run ``code`` verbatim in a fresh interpreter from ``cwd``: it must exit 0 and print
+    something (every snippet prints what it shows); returns what it printed."""
     proc = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip()  # every snippet prints what it shows
+    assert proc.stdout.strip(), "printed nothing"
+    return proc.stdout.strip()
+
+
+@pytest.mark.parametrize("code", _snippets(), ids=lambda c: c.splitlines()[0].lstrip("# ")[:40])
+def test_debug_snippet_runs(code: str, tmp_path: Path) -> None:
+    run_snippet(code, tmp_path)

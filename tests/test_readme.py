@@ -9,11 +9,11 @@ from a temporary folder with this environment's Python. None of them needs data.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.test_docs_snippets import run_snippet
 
 PATTERN_DETECTORS = """\
 # Check pattern detectors loaded
@@ -48,14 +48,5 @@ COMMANDS = {
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_the_reports_debug_command_runs(name: str, tmp_path: Path) -> None:
     code, expected = COMMANDS[name]
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip(), "printed nothing"
-    assert re.match(expected, proc.stdout.strip()), proc.stdout
+    printed = run_snippet(code, tmp_path)
+    assert re.match(expected, printed), printed

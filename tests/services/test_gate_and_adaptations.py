@@ -182,6 +182,9 @@ def test_adapt_stores_its_proposals_with_the_replay_evidence(
 ) -> None:
     outcome = adapt(store, _config(), AdaptRequest(symbol=EURUSD, timeframe=H1, from_run="bt-base"))
     assert outcome.search[1] == outcome.validation[0]
+    # the search's trades lose (profit factor < 1): raise the threshold, cut the size
+    assert outcome.performance["trades"] >= 20 and outcome.performance["profit_factor"] < 1
+    assert {r["parameter_name"] for r in outcome.adaptations} == {"threshold", "size_multiplier"}
     for row in outcome.adaptations:
         evidence = row["params_metadata"]
         assert row["status"] in ("validated", "rejected")

@@ -110,22 +110,28 @@ class SignalQualityScorer:
         self._passed = 0
 
     @classmethod
-    def from_config(
-        cls, config: SignalsConfig, *, threshold: float | None = None
-    ) -> SignalQualityScorer:
-        """The gate ``[signals]`` configures (``threshold``: an adapted threshold in place of
-        the configured one; per-regime thresholds still apply in their regimes)."""
+    def from_config(cls, config: SignalsConfig) -> SignalQualityScorer:
+        """The gate ``[signals]`` configures."""
         return cls(
             weights=config.weights,
-            threshold=config.threshold if threshold is None else threshold,
+            threshold=config.threshold,
             regime_weights=config.regime_weights,
             regime_thresholds=config.regime_thresholds,
         )
 
-    def score(self, dims: QualityDimensions, *, regime: str | None = None) -> QualityScore:
-        """Composite and verdict of one candidate (recorded for the statistics)."""
+    def score(
+        self,
+        dims: QualityDimensions,
+        *,
+        regime: str | None = None,
+        threshold: float | None = None,
+    ) -> QualityScore:
+        """Composite and verdict of one candidate (recorded for the statistics);
+        ``threshold``: an adapted threshold in place of the configured one (a per-regime
+        threshold still applies in its regime)."""
         weights = self.regime_weights.get(regime or "", self.weights)
-        threshold = self.regime_thresholds.get(regime or "", self.threshold)
+        base = self.threshold if threshold is None else threshold
+        threshold = self.regime_thresholds.get(regime or "", base)
         values = dims.as_dict()
         composite = float(sum(weights[k] * values[k] for k in DIMENSIONS))
         result = QualityScore(dims, composite, threshold, composite >= threshold, regime)

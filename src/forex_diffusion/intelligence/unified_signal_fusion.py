@@ -161,12 +161,11 @@ class UnifiedSignalFusion:
         *,
         scope: str = "",
         calibration: PatternCalibration | None = None,
-        threshold: float | None = None,
     ) -> UnifiedSignalFusion:
         """The fusion and gate ``[signals]`` configures: the one constructor every consumer
-        uses (``threshold``: an adapted gate threshold in place of the configured one)."""
+        uses."""
         return cls(
-            scorer=SignalQualityScorer.from_config(config, threshold=threshold),
+            scorer=SignalQualityScorer.from_config(config),
             calibration=calibration,
             max_per_regime=config.max_per_regime,
             forecast_horizon=config.forecast_horizon,
@@ -270,13 +269,28 @@ class UnifiedSignalFusion:
         }
         return 1.0 / (1.0 + math.exp(-z)), info
 
-    def decide(self, context: BarContext, candidates: list[Candidate]) -> list[SignalDecision]:
-        """Fuse, score, gate and rank ``candidates`` (all from ``context``'s bar)."""
+    def decide(
+        self,
+        context: BarContext,
+        candidates: list[Candidate],
+        *,
+        threshold: float | None = None,
+    ) -> list[SignalDecision]:
+        """Fuse, score, gate and rank ``candidates`` (all from ``context``'s bar);
+        ``threshold``: an adapted gate threshold for this bar (see
+        :meth:`SignalQualityScorer.score`)."""
         scored: list[tuple[Candidate, float, dict[str, Any], QualityScore]] = []
         for i, c in enumerate(candidates):
             strength, info = self._fused_strength(c, candidates[:i] + candidates[i + 1 :])
             dims = quality_dimensions(c.direction, strength, context)
-            scored.append((c, strength, info, self.scorer.score(dims, regime=context.regime)))
+            scored.append(
+                (
+                    c,
+                    strength,
+                    info,
+                    self.scorer.score(dims, regime=context.regime, threshold=threshold),
+                )
+            )
         passed = sorted(
             (k for k, item in enumerate(scored) if item[3].passed),
             key=lambda k: -scored[k][3].composite,
@@ -321,11 +335,15 @@ class UnifiedSignalFusion:
         *,
         patterns: Iterable[PatternEvent] = (),
         forecasts: Iterable[Forecast] = (),
+        threshold: float | None = None,
     ) -> list[FusedSignal]:
         """The selected signals of this bar, best composite first (all decisions, rejected
-        ones included, are kept in :attr:`last_decisions`)."""
+        ones included, are kept in :attr:`last_decisions`); ``threshold``: an adapted gate
+        threshold for this bar."""
         self.last_decisions = self.decide(
-            context, self.candidates(context, patterns=patterns, forecasts=forecasts)
+            context,
+            self.candidates(context, patterns=patterns, forecasts=forecasts),
+            threshold=threshold,
         )
         chosen = [d for d in self.last_decisions if d.selected]
         chosen.sort(key=lambda d: -d.score.composite)

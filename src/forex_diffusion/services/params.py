@@ -110,14 +110,14 @@ def adapt(store: Store, config: RootConfig, request: AdaptRequest) -> AdaptOutco
     sym, tf = request.symbol, request.timeframe
     runs = _source_runs(store, request.from_run, sym, tf)
     signals_repo, trading = FusedSignalRepository(store), TradingRepository(store)
-    frames = [signals_repo.load(sym, tf, run_id=r) for r in runs]
-    signals = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
-    if signals.empty:
+    frames = [f for f in (signals_repo.load(sym, tf, run_id=r) for r in runs) if len(f)]
+    if not frames:
         raise DataError(
             f"run {request.from_run} stored no fused signals: adaptation replays the fused "
             "strategy's signals; adapt from a walk-forward or backtest of the fused strategy"
         )
-    signals = signals.sort_values("ts", kind="stable", ignore_index=True)
+    signals = pd.concat(frames, ignore_index=True).sort_values("ts", kind="stable")
+    signals = signals.reset_index(drop=True)
     trades = pd.concat([trading.trades(r) for r in runs], ignore_index=True)
     first, last = signals["ts"].iloc[0], signals["ts"].iloc[-1]
     split = first + (last - first) * request.search_fraction

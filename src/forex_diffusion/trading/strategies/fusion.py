@@ -270,8 +270,12 @@ class FusionStrategy(Strategy):
         side = {"long": 1, "short": -1}.get(view.side or "", 0)
         context = series.builder.latest(window, open_positions={view.symbol: side} if side else {})
         adapted = self._adapted(view, context.regime, pd.Timestamp(window.index[-1]))
-        series.fusion.scorer.threshold = adapted.threshold if adapted else self.gate.threshold
-        signals = series.fusion.fuse_signals(context, patterns=now, forecasts=forecasts)
+        signals = series.fusion.fuse_signals(
+            context,
+            patterns=now,
+            forecasts=forecasts,
+            threshold=adapted.threshold if adapted else None,
+        )
         scored = tuple((d.signal, d.score.passed) for d in series.fusion.last_decisions)
         for signal in signals:
             direction: Literal["long", "short"] = "long" if signal.direction == "bull" else "short"
