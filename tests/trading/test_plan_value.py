@@ -64,7 +64,9 @@ def test_one_barrier_matches_the_reflection_principle() -> None:
     assert down.sum() == 0.0
     np.testing.assert_allclose(up.sum(1) + alive, 1.0)
     sparse = np.array([1, 4, 12, 24])
-    up_s, _, _ = passage(paths[:, sparse - 1], sparse, start=0.0, upper=np.full(4, b), lower=far[:4])
+    up_s, _, _ = passage(
+        paths[:, sparse - 1], sparse, start=0.0, upper=np.full(4, b), lower=far[:4]
+    )
     assert up_s.sum(1).mean() == pytest.approx(exact, abs=0.015)
     closes_only = (paths.max(1) >= b).mean()
     assert exact - closes_only > 0.05  # what the bridge is for
@@ -156,7 +158,9 @@ def test_plans_and_rates_refuse_what_they_cannot_value() -> None:
     plan = Plan(direction="long", entry=1.1, stop=1.09, target=1.11, bars=1)
     with pytest.raises(ConfigError, match="no sample paths"):
         value_plan(
-            Forecast(**{**{f: getattr(bare, f) for f in bare.__dataclass_fields__}, "samples": None}),
+            Forecast(
+                **{**{f: getattr(bare, f) for f in bare.__dataclass_fields__}, "samples": None}
+            ),
             plan,
             costs=free_costs(),
             bar=HOUR,

@@ -28,6 +28,7 @@ difference. ``p_target + p_stop + p_expiry = 1``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -223,7 +224,7 @@ def value_plan(
     fill = plan.entry + s * (entry_side * spread[0] + slip)
     # the spread of a step's bar (inside a gap between horizons: the widest of its bars)
     bounds = np.concatenate([[0], steps])
-    exit_spread = np.array([spread[a:b].max() for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+    exit_spread = np.array([spread[a:b].max() for a, b in pairwise(bounds)])
     offset = s * exit_side * exit_spread  # a long's exits trigger when the mid clears the bid
     target_level = plan.target + offset
     stop_level = plan.stop + offset
@@ -236,14 +237,14 @@ def value_plan(
     swap_per_night = inst.from_pips(costs.swap_pips(symbol, plan.direction))
     swap = swap_per_night * nights[steps - 1]  # nights of the bars held before the exit bar
     last_close = paths[:, -1]
-    net = {
+    net: dict[str, np.ndarray | float] = {
         "target": s * (plan.target - fill) + swap - commission,
         "stop": s * (plan.stop - s * slip - fill) + swap - commission,
         "expiry": s * (last_close - s * exit_side * spread[steps[-1] - 1] - fill)
         + swap[-1]
         - commission,
     }
-    gross = {
+    gross: dict[str, np.ndarray | float] = {
         "target": s * (plan.target - plan.entry),
         "stop": s * (plan.stop - plan.entry),
         "expiry": s * (last_close - plan.entry),
