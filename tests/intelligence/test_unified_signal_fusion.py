@@ -91,7 +91,7 @@ def test_gate_rank_and_regime_cap() -> None:
         [cand("bull", 0.9, "strong"), cand("bull", 0.8, "good"), cand("bear", 0.3, "weak")],
     )
     reasons = {d.signal.metadata["detail"]: d.reason for d in decisions}
-    assert reasons == {"strong": "selected", "good": "regime cap", "weak": "below threshold"}
+    assert reasons == {"strong": "selected", "good": "cap", "weak": "gate"}
     composite = decisions[0].score.composite
     expected = 0.25 * 0.9 + 0.20 * 1.0 + 0.20 * 0.9 + 0.15 * 0.8 + 0.10 * 0.5 + 0.10 * 1.0
     assert composite == pytest.approx(expected)

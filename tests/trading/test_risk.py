@@ -142,3 +142,50 @@ def test_fx_day_per_bar_equals_fx_day() -> None:
     days = fx_day_per_bar(index)
     want = [fx_day(ts).value // (86_400 * 10**9) for ts in index]
     assert days.tolist() == want
+
+
+def test_kelly_sizes_a_quarter_of_the_kelly_fraction() -> None:
+    # p 0.5, payoff 1.5: f* = 0.5 - 0.5 / 1.5 = 1/6; a quarter of it is 4.1667 % of equity,
+    # above the 1 % risk per trade -> capped at 1 % = 500,000 units on a 20-pip stop
+    b = broker()
+    priced(b, "EURUSD", 1.1)
+    kelly = RiskManager(
+        RiskConfig(
+            position_sizing_method="kelly",
+            risk_per_trade=0.05,
+            max_currency_exposure=40,
+            max_total_exposure=40,
+        )
+    )
+    args = {"symbol": "EURUSD", "side": 1, "entry": 1.1, "stop": 1.098, "broker": b}
+    d = kelly.size(**args, leverage=30, win_probability=0.5, payoff=1.5)
+    # 4.1667 % of 100,000 = 4,166.67 USD / 0.0020 per unit = 2,083,333 -> 2,083,000 (lot step)
+    # free margin 100,000 x 30 = 3,000,000 USD / 1.1 = 2,727,272 units: not binding
+    assert d.units == pytest.approx(2_083_000) and d.limited_by == "kelly"
+    capped = RiskManager(RiskConfig(position_sizing_method="kelly")).size(
+        **args, leverage=30, win_probability=0.5, payoff=1.5
+    )
+    assert capped.units == pytest.approx(500_000) and capped.limited_by == "risk"
+
+
+def test_kelly_refuses_a_plan_without_edge_and_falls_back_without_a_probability() -> None:
+    b = broker()
+    priced(b, "EURUSD", 1.1)
+    kelly = RiskManager(RiskConfig(position_sizing_method="kelly"))
+    args = {"symbol": "EURUSD", "side": 1, "entry": 1.1, "stop": 1.098, "broker": b}
+    # p 0.35, payoff 1.5: f* = 0.35 - 0.65 / 1.5 < 0 -> nothing
+    none = kelly.size(**args, leverage=30, win_probability=0.35, payoff=1.5)
+    assert none.units == 0 and none.limited_by.startswith("kelly: no edge")
+    plain = kelly.size(**args, leverage=30)
+    assert plain.units == pytest.approx(500_000) and plain.limited_by == "risk"
+
+
+def test_volatility_adjusted_scales_the_risk_down_only() -> None:
+    b = broker()
+    priced(b, "EURUSD", 1.1)
+    vol = RiskManager(RiskConfig(position_sizing_method="volatility_adjusted"))
+    args = {"symbol": "EURUSD", "side": 1, "entry": 1.1, "stop": 1.098, "broker": b}
+    half = vol.size(**args, leverage=30, volatility_ratio=0.5)
+    assert half.units == pytest.approx(250_000) and half.limited_by == "volatility"
+    calm = vol.size(**args, leverage=30, volatility_ratio=2.0)
+    assert calm.units == pytest.approx(500_000) and calm.limited_by == "risk"

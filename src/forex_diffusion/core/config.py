@@ -19,7 +19,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, Field, ValidationError
@@ -31,6 +31,7 @@ from forex_diffusion.core.trading_config import TradingConfig
 __all__ = [
     "ENV_PREFIX",
     "GATE_THRESHOLD",
+    "MIN_EDGE_R",
     "FrozenModel",
     "RootConfig",
     "SignalsConfig",
@@ -59,6 +60,9 @@ class StorageConfig(FrozenModel):
 
 
 GATE_THRESHOLD = 0.65
+
+MIN_EDGE_R = 0.0
+"""The default ``[signals] min_edge_r`` (chosen on validation folds: docs/decision.md)."""
 """The quality gate's default threshold: the composite a signal needs to pass."""
 
 
@@ -91,6 +95,27 @@ class SignalsConfig(FrozenModel):
         default=0.5, gt=0.0, lt=1.0, description="share of bars a signal study fits on"
     )
     sentiment_file: str | None = Field(default=None, description="retail sentiment CSV feed")
+    decision: Literal["edge", "gate", "all"] = Field(
+        default="edge",
+        description="what the fused strategy trades: edge (candidates past the gate whose "
+        "expected R after costs, from the forecast paths and the meta-model, exceeds "
+        "min_edge_r), gate (the gate alone), all (every candidate)",
+    )
+    min_edge_r: float = Field(
+        default=MIN_EDGE_R,
+        description="expected result in R after costs a candidate must exceed to be traded "
+        "(decision = edge)",
+    )
+    meta_model: Literal["logistic", "hist_gbm", "none"] = Field(
+        default="logistic",
+        description="calibrated model of P(target first) fitted on the fit bars' candidates "
+        "(none: the forecast paths' probability alone)",
+    )
+    no_edge_bars: int = Field(
+        default=120,
+        ge=1,
+        description="a stretch of this many bars with no candidate clearing the edge is reported",
+    )
     use_optimized_parameters: bool = Field(
         default=True,
         description="trade the newest deployed, validated adaptation of the gate threshold, "

@@ -138,6 +138,16 @@ class RiskConfig(FrozenModel):
         default=0.20, gt=0, le=1, description="drawdown from the equity peak that stops trading"
     )
     time_stop_bars: int | None = Field(default=None, ge=1, description="close after N bars")
+    position_sizing_method: Literal["fixed_fractional", "kelly", "volatility_adjusted"] = Field(
+        default="fixed_fractional",
+        description="fixed_fractional: risk_per_trade of equity at the stop; kelly: "
+        "kelly_fraction of the Kelly fraction from the signal's win probability and payoff, "
+        "at most risk_per_trade; volatility_adjusted: risk_per_trade scaled by the median "
+        "ATR over the current one (at most 1)",
+    )
+    kelly_fraction: float = Field(
+        default=0.25, gt=0, le=1, description="share of the full Kelly fraction risked"
+    )
 
 
 class EngineConfig(FrozenModel):

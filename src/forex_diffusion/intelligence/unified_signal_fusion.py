@@ -72,7 +72,8 @@ _FAMILY = {info.key: info.family for info in CANDLES}
 @dataclass(frozen=True, slots=True)
 class SignalDecision:
     """One candidate after the gate: the signal, its score, and whether it was selected
-    (``reason``: ``selected``, ``below threshold`` or ``regime cap``)."""
+    (``reason``: ``selected``, ``gate``: below the threshold, or ``cap``: passed, but past the
+    per-regime cap)."""
 
     signal: FusedSignal
     score: QualityScore
@@ -299,9 +300,7 @@ class UnifiedSignalFusion:
         decisions = []
         seen: dict[tuple[str, str], int] = {}
         for k, (c, strength, info, score) in enumerate(scored):
-            reason = (
-                "selected" if k in selected else "regime cap" if score.passed else "below threshold"
-            )
+            reason = "selected" if k in selected else "cap" if score.passed else "gate"
             signal = FusedSignal(
                 signal_id=self._signal_id(context, c, seen),
                 source=c.source,

@@ -20,6 +20,7 @@ an order.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import deque
@@ -44,6 +45,7 @@ from forex_diffusion.core.names import OHLCV
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.trading.broker import Account, Bar, Broker
+from forex_diffusion.trading.costs import CostModel
 from forex_diffusion.trading.paper_broker import PaperBroker
 from forex_diffusion.trading.risk import RiskManager
 from forex_diffusion.trading.strategies import BarView, Intent, Strategy, make_strategy
@@ -161,6 +163,24 @@ def as_bar(bar: Bar | pd.Series, timeframe: str) -> Bar:
     )
 
 
+def _refused_by_risk(
+    signals: list[tuple[FusedSignal, bool]], signal_id: str, why: str
+) -> list[tuple[FusedSignal, bool]]:
+    """``signals`` with the one the risk limits refused marked so (reason ``risk``)."""
+    return [
+        (
+            dataclasses.replace(
+                s,
+                metadata={**s.metadata, "selected": False, "reason": "risk", "risk": why},
+            )
+            if s.signal_id == signal_id
+            else s,
+            passed,
+        )
+        for s, passed in signals
+    ]
+
+
 class AutomatedTradingEngine:
     """Runs a strategy through risk and a broker, bar by bar (see the module docstring)."""
 
@@ -181,6 +201,7 @@ class AutomatedTradingEngine:
             self.config.strategy, self.config.strategy_params, signals=signals
         )
         self.strategy.run_id = self.run_id
+        self.strategy.costs = CostModel(self.config.broker)
         self.broker: Broker = broker or PaperBroker(self.config.broker)
         self.risk = RiskManager(self.config.risk)
         self.recorder = recorder
@@ -277,7 +298,9 @@ class AutomatedTradingEngine:
                     if i.signal is not None and i.signal.signal_id not in scored
                 ]
                 for n, intent in enumerate(decision.intents):
-                    self._act(intent, view, the_bar.ts, n, notes)
+                    refused = self._act(intent, view, the_bar.ts, n, notes)
+                    if refused and intent.signal is not None:
+                        signals = _refused_by_risk(signals, intent.signal.signal_id, refused)
             self.failures = 0
         except BrokerError as exc:
             self._failed(f"{symbol} {tf.value} bar {the_bar.ts}: {exc}", notes)
@@ -331,7 +354,9 @@ class AutomatedTradingEngine:
 
     def _act(
         self, intent: Intent, view: BarView, ts: pd.Timestamp, n: int, notes: list[str]
-    ) -> None:
+    ) -> str | None:
+        """Carry out ``intent``; returns why the position it wants was not opened (a risk
+        limit, no size), or ``None``."""
         held = list(self.broker.positions(intent.symbol))
         want = {"long": 1, "short": -1, "flat": 0}[intent.direction]
         ids = iter(
@@ -353,16 +378,16 @@ class AutomatedTradingEngine:
                 )
             )
         if want == 0 or len(closing) < len(held):
-            return
+            return None
         blocked = self.risk.blocked(len(self.broker.positions()) - len(closing))
         if blocked:
             notes.append(
                 f"{intent.source} {intent.direction} {intent.symbol} not opened: {blocked}"
             )
-            return
+            return blocked
         if intent.stop is not None and want * (view.close - intent.stop) <= 0:
             notes.append(f"{intent.source}: stop {intent.stop} is not below/above the close")
-            return
+            return f"stop {intent.stop} is not below/above the close"
         size = self.risk.size(
             symbol=intent.symbol,
             side=want,
@@ -371,13 +396,16 @@ class AutomatedTradingEngine:
             broker=self.broker,
             units=intent.units,
             leverage=self.config.broker.leverage,
+            win_probability=intent.win_probability,
+            payoff=intent.payoff,
+            volatility_ratio=intent.volatility_ratio,
         )
         units = size.units
         if intent.size_multiplier != 1.0:
             units = float(round(units * intent.size_multiplier))
         if units <= 0:
             notes.append(f"{intent.source} {intent.direction} {intent.symbol}: {size.limited_by}")
-            return
+            return size.limited_by
         self._submit(
             Order(
                 client_order_id=next(ids),
@@ -394,6 +422,7 @@ class AutomatedTradingEngine:
                 reason=f"sized by {size.limited_by}",
             )
         )
+        return None
 
     def _submit(self, order: Order) -> None:
         placed = self._call(lambda: self.broker.submit(order))

@@ -1,8 +1,17 @@
 """Risk: position size from the stop distance, exposure caps and account limits.
 
-Sizing: ``units = equity x risk_per_trade / (stop distance x value of one price unit per
-unit)``, rounded *down* to the lot step, then capped by free margin (leverage), by the total
-notional cap and by the per-currency caps (the account currency itself is cash, not exposure).
+Sizing: ``units = equity x f / (stop distance x value of one price unit per unit)``, rounded
+*down* to the lot step, then capped by free margin (leverage), by the total notional cap and by
+the per-currency caps (the account currency itself is cash, not exposure). The fraction ``f``
+of equity risked at the stop follows ``position_sizing_method``:
+
+- ``fixed_fractional``: ``f = risk_per_trade``;
+- ``kelly``: ``f = min(kelly_fraction x f*, risk_per_trade)`` with the Kelly fraction
+  ``f* = p - (1 - p) / b`` from the signal's win probability ``p`` and payoff ratio ``b`` (the
+  mean win over the mean loss, in R after costs); ``f* <= 0`` trades nothing; a signal without
+  a probability is sized fixed-fractionally;
+- ``volatility_adjusted``: ``f = risk_per_trade x min(1, median ATR / current ATR)`` (the
+  ratio the signal carries): smaller positions when the market moves more than usual.
 
 Limits, checked on every bar with :meth:`RiskManager.on_bar`:
 
@@ -145,6 +154,31 @@ class RiskManager:
             return f"max open positions ({self.config.max_open_positions}) reached"
         return None
 
+    def risk_fraction(
+        self,
+        win_probability: float | None = None,
+        payoff: float | None = None,
+        volatility_ratio: float | None = None,
+    ) -> tuple[float, str]:
+        """The fraction of equity to risk at the stop and what set it (see the module
+        docstring)."""
+        cfg = self.config
+        method = cfg.position_sizing_method
+        if method == "kelly" and win_probability is not None and payoff is not None:
+            if payoff <= 0:
+                return 0.0, "kelly: no payoff"
+            full = win_probability - (1.0 - win_probability) / payoff
+            if full <= 0:
+                return 0.0, f"kelly: no edge (p {win_probability:.2f}, payoff {payoff:.2f})"
+            wanted = cfg.kelly_fraction * full
+            if wanted >= cfg.risk_per_trade:
+                return cfg.risk_per_trade, "risk"
+            return wanted, "kelly"
+        if method == "volatility_adjusted" and volatility_ratio is not None:
+            ratio = min(1.0, max(volatility_ratio, 0.0))
+            return cfg.risk_per_trade * ratio, "risk" if ratio >= 1 else "volatility"
+        return cfg.risk_per_trade, "risk"
+
     def size(
         self,
         *,
@@ -155,17 +189,25 @@ class RiskManager:
         broker: Broker,
         units: float | None = None,
         leverage: float,
+        win_probability: float | None = None,
+        payoff: float | None = None,
+        volatility_ratio: float | None = None,
     ) -> SizeDecision:
         """Units for a new position of ``side`` (+1 long, -1 short) entering near ``entry``:
-        from the risk per trade and the stop (or the fixed ``units``), then capped."""
+        from the fraction of equity risked (``position_sizing_method``, with the signal's
+        ``win_probability``, ``payoff`` and ``volatility_ratio``) and the stop, or the fixed
+        ``units``; then capped."""
         inst = get_instrument(symbol)
         step = inst.lot_step * inst.lot_size
         account = broker.account()
         if units is None:
             if stop is None or stop == entry:
                 return SizeDecision(0.0, "no stop to size from")
+            fraction, limit = self.risk_fraction(win_probability, payoff, volatility_ratio)
+            if fraction <= 0:
+                return SizeDecision(0.0, limit)
             per_unit = abs(broker.to_account(entry - stop, inst.symbol.quote))
-            wanted, limit = self.config.risk_per_trade * account.equity / per_unit, "risk"
+            wanted = fraction * account.equity / per_unit
         else:
             wanted, limit = units, "fixed units"
         notional_unit = abs(broker.to_account(entry, inst.symbol.quote))

@@ -22,6 +22,7 @@ from forex_diffusion.core.events import FusedSignal, Position
 from forex_diffusion.core.registry import Registry
 from forex_diffusion.trading.adaptations import AdaptationSource
 from forex_diffusion.trading.broker import Account
+from forex_diffusion.trading.costs import CostModel
 from forex_diffusion.trading.strategies.params import ParamInfo, describe_params, validate_params
 
 __all__ = [
@@ -63,6 +64,12 @@ class Intent:
     signal: FusedSignal | None = None
     size_multiplier: float = 1.0
     """Scales the size the risk limits allow (an adapted ``size_multiplier``)."""
+    win_probability: float | None = None
+    """The calibrated probability that the target is reached first (Kelly sizing)."""
+    payoff: float | None = None
+    """Mean win over mean loss, in R after costs (Kelly sizing)."""
+    volatility_ratio: float | None = None
+    """Median ATR over the current ATR (``volatility_adjusted`` sizing)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,6 +187,9 @@ class Strategy(ABC):
         use_optimized_parameters`` is on); strategies that fuse signals read it per bar."""
         self.adaptations_used: dict[str, int] = {}
         """Adaptation id -> bars decided with it (stored with the run)."""
+        self.costs: CostModel | None = None
+        """The broker's costs (the engine sets them): what strategies that value their plans
+        charge them."""
         self.run_id = ""
         """The run this strategy trades in (the engine sets it): part of its signals' ids."""
         if isinstance(params, StrategyParams):
@@ -202,6 +212,11 @@ class Strategy(ABC):
     def signal_errors(self) -> dict[str, int]:
         """Handled failures so far, by signal source: a source that raised an expected
         error and was skipped, a forecast that timed out (results and reports show them)."""
+        return {}
+
+    def decision_summary(self) -> dict[str, Any]:
+        """How the strategy decided over the run (results and reports show it); empty for
+        strategies without candidates."""
         return {}
 
     @abstractmethod
