@@ -196,7 +196,8 @@ class BootstrapPredictor(_VolScaledPredictor):
 @dataclass
 class BootstrapEstimator:
     """Empirical random walk: training returns standardised by the EWMA volatility known
-    before them, resampled i.i.d. and rescaled by the volatility at the origin."""
+    before them, demeaned (the training bars' trend is not carried forward), resampled i.i.d.
+    and rescaled by the volatility at the origin."""
 
     horizons: tuple[int, ...] = DEFAULT_HORIZONS
     halflife: float = 120.0
@@ -209,6 +210,7 @@ class BootstrapEstimator:
         residuals = returns[2:] / vol[1:-1]  # r[t] / vol known at t-1
         if len(residuals) < 50:
             raise DataError(f"bootstrap needs at least 50 returns, got {len(residuals)}")
+        residuals = residuals - residuals.mean()  # zero drift: a training trend is not a forecast
         return BootstrapPredictor(
             model_id="bootstrap_rw",
             horizons=tuple(self.horizons),

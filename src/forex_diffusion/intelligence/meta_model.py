@@ -329,6 +329,15 @@ class MetaModel:
         self.data_start, self.data_end = start.min(), end.max()
         return self
 
+    @property
+    def skilful(self) -> bool:
+        """Whether the calibrated out-of-fold probabilities beat the base rate (mean Brier
+        score over the folds)."""
+        if not self.folds:
+            return False
+        brier = np.mean([f.brier for f in self.folds])
+        return bool(brier < np.mean([f.brier_base for f in self.folds]))
+
     def predict(self, rows: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities that each row's target comes first."""
         if self.classifier is None or self.calibrator is None:
