@@ -32,7 +32,7 @@ def walk() -> pd.DataFrame:
     return gaussian_walk(6000, vol=1e-3, seed=3)
 
 
-@pytest.mark.parametrize("name", ["random_walk", "garch_t", "bootstrap_rw"])
+@pytest.mark.parametrize("name", ["random_walk", "garch_t", "bootstrap_rw", "seasonal_rw"])
 def test_coverage_on_a_gaussian_random_walk(walk: pd.DataFrame, name: str) -> None:
     predictor = baseline_estimators()[name].fit(walk.iloc[:4000])
     origins = list(range(4000, 5950, 5))
@@ -45,7 +45,7 @@ def test_coverage_on_a_gaussian_random_walk(walk: pd.DataFrame, name: str) -> No
         assert 0.74 <= coverage(y, lo, hi) <= 0.86, (name, h)
 
 
-@pytest.mark.parametrize("name", ["random_walk", "garch_t", "bootstrap_rw"])
+@pytest.mark.parametrize("name", ["random_walk", "garch_t", "bootstrap_rw", "seasonal_rw"])
 def test_shapes_monotone_quantiles_and_prefix(name: str) -> None:
     candles = load_sample().iloc[:1500]
     predictor = baseline_estimators()[name].fit(candles.iloc[:1000])
@@ -102,3 +102,29 @@ def test_forecast_event_contract() -> None:
     ):
         with pytest.raises(ValueError, match="Forecast"):
             Forecast(**bad)  # type: ignore[arg-type]
+
+
+def test_the_seasonal_walk_follows_the_new_york_hours() -> None:
+    # a walk whose volatility is 3x in the New York hours 8-11 and flat otherwise
+    rng = np.random.default_rng(4)
+    index = pd.date_range("2017-01-02", periods=4000, freq="h", tz="UTC")
+    hours = index.tz_convert("America/New_York").hour
+    vol = np.where((hours >= 8) & (hours < 12), 3e-3, 1e-3)
+    close = 1.1 * np.exp(np.cumsum(rng.normal(0, vol)))
+    candles = pd.DataFrame(
+        {"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=index
+    )
+    predictor = baseline_estimators(horizons=(1,))["seasonal_rw"].fit(candles.iloc[:3000])
+    assert predictor.profile[9] / predictor.profile[2] == pytest.approx(3.0, rel=0.2)
+    busy = [i for i in range(3000, 3990) if hours[i + 1] == 9]
+    quiet = [i for i in range(3000, 3990) if hours[i + 1] == 2]
+    width = {
+        name: np.mean(
+            [
+                f.quantile(0.9, 1) - f.quantile(0.1, 1)
+                for f in predictor.predict_batch(candles, origins, num_samples=400, seed=1)
+            ]
+        )
+        for name, origins in (("busy", busy), ("quiet", quiet))
+    }
+    assert width["busy"] / width["quiet"] == pytest.approx(3.0, rel=0.2)

@@ -149,7 +149,7 @@ def evaluate(
         typer.Option(
             help="Also score the diffusion model recalibrated "
             "by split conformal on the 10 % of bars before "
-            "the test."
+            "the test, and online by adaptive conformal inference."
         ),
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,

@@ -4,9 +4,12 @@
 * ``GarchEstimator``: GARCH(1,1) with Student-t innovations (fitted with ``arch``), paths
   simulated from the conditional variance filtered up to the origin;
 * ``BootstrapEstimator``: resampled standardised training returns times the current EWMA
-  volatility (an empirical random walk).
+  volatility (an empirical random walk);
+* ``SeasonalRandomWalkEstimator``: a Gaussian random walk whose volatility follows the training
+  bars' New York hourly profile (FX is quiet in the Asian hours and busy at the London and New
+  York opens): a model's skill beyond the daily seasonality shows against it.
 
-All three have zero drift: FX is close to a random walk, and these are the bar to beat.
+All four have zero drift: FX is close to a random walk, and these are the bar to beat.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from numpy.random import Generator
 from scipy.signal import lfilter
 
 from forex_diffusion.core.errors import DataError, ModelError
+from forex_diffusion.core.sessions import NEW_YORK
+from forex_diffusion.core.types import Timeframe
 from forex_diffusion.forecast.base import (
     DEFAULT_HORIZONS,
     Floats,
@@ -35,17 +40,18 @@ __all__ = [
     "BootstrapEstimator",
     "GarchEstimator",
     "RandomWalkEstimator",
+    "SeasonalRandomWalkEstimator",
     "baseline_estimators",
 ]
 
 _MIN_HISTORY = 2
-BASELINE_NAMES = ("random_walk", "garch_t", "bootstrap_rw")
+BASELINE_NAMES = ("random_walk", "garch_t", "bootstrap_rw", "seasonal_rw")
 """The names :func:`baseline_estimators` gives the baselines (the evaluation's columns)."""
 
 
 @dataclass
-class _ReturnPredictor(PathPredictor):
-    """Zero-drift return models: per-bar steps drawn from the returns up to each origin."""
+class _ZeroDriftPredictor(PathPredictor):
+    """Zero-drift return models of one series."""
 
     model_id: str
     horizons: tuple[int, ...]
@@ -56,6 +62,11 @@ class _ReturnPredictor(PathPredictor):
     def min_history(self) -> int:
         """Bars of history an origin needs: one return."""
         return _MIN_HISTORY
+
+
+@dataclass
+class _ReturnPredictor(_ZeroDriftPredictor):
+    """Zero-drift return models: per-bar steps drawn from the returns up to each origin."""
 
     @abstractmethod
     def _steps(
@@ -69,6 +80,73 @@ class _ReturnPredictor(PathPredictor):
         rng = np.random.default_rng(request.seed)
         steps = self._steps(returns, request.positions, request.num_samples, rng)
         return _cumulate(steps, self.horizons)
+
+
+def ny_hours(times: pd.DatetimeIndex) -> np.ndarray:
+    """The New York hour (0-23) of each time."""
+    return np.asarray(pd.DatetimeIndex(times).tz_convert(NEW_YORK).hour, dtype=np.int64)
+
+
+@dataclass
+class SeasonalRandomWalkPredictor(_ZeroDriftPredictor):
+    """Gaussian steps times the EWMA volatility of the deseasonalised returns at the origin
+    times the hourly profile of each step's New York hour."""
+
+    halflife: float = 120.0
+    profile: Floats = field(default_factory=lambda: np.ones(24))
+    bar: pd.Timedelta = field(default_factory=lambda: pd.Timedelta(hours=1))
+
+    def _paths(self, request: ForecastRequest) -> Floats:
+        times = pd.DatetimeIndex(request.candles.index)
+        returns = log_returns(request.candles)
+        deseasoned = returns / self.profile[ny_hours(times)]
+        vol = ewma_volatility(deseasoned, halflife=self.halflife)[request.positions]
+        longest = max(self.horizons)
+        ahead = np.arange(1, longest + 1) * self.bar
+        future = ny_hours(
+            pd.DatetimeIndex(times[request.positions].repeat(longest))
+            + np.tile(ahead, len(request.positions))
+        )
+        scale = self.profile[future].reshape(len(request.positions), 1, longest)
+        rng = np.random.default_rng(request.seed)
+        steps = rng.standard_normal((len(request.positions), request.num_samples, longest))
+        return _cumulate(steps * vol[:, None, None] * scale, self.horizons)
+
+
+@dataclass
+class SeasonalRandomWalkEstimator:
+    """Gaussian random walk with the training bars' New York hourly volatility profile: the
+    median absolute return of each New York hour over that of all hours (medians: the weekend's
+    gap would inflate the Sunday open's hour; 1 for an hour the bars do not have); volatility:
+    EWMA of the returns divided by their hour's profile."""
+
+    horizons: tuple[int, ...] = DEFAULT_HORIZONS
+    halflife: float = 120.0
+    symbol: str = "EURUSD"
+    timeframe: str = "H1"
+
+    def fit(self, candles: pd.DataFrame) -> SeasonalRandomWalkPredictor:
+        returns = log_returns(candles)[1:]
+        if len(returns) < 50:
+            raise DataError(
+                f"the seasonal random walk needs at least 50 returns, got {len(returns)}"
+            )
+        hours = ny_hours(pd.DatetimeIndex(candles.index))[1:]
+        overall = float(np.median(np.abs(returns)))
+        profile = np.ones(24)
+        for h in range(24):
+            at = returns[hours == h]
+            if len(at) >= 5 and overall > 0:
+                profile[h] = max(float(np.median(np.abs(at))) / overall, 0.05)
+        return SeasonalRandomWalkPredictor(
+            model_id="seasonal_rw",
+            horizons=tuple(self.horizons),
+            symbol=self.symbol,
+            timeframe=self.timeframe,
+            halflife=self.halflife,
+            profile=profile,
+            bar=pd.Timedelta(Timeframe.parse(self.timeframe).delta),
+        )
 
 
 def _cumulate(steps: Floats, horizons: Sequence[int]) -> Floats:
@@ -223,9 +301,11 @@ class BootstrapEstimator:
 
 def baseline_estimators(
     *, horizons: tuple[int, ...] = DEFAULT_HORIZONS, symbol: str = "EURUSD", timeframe: str = "H1"
-) -> dict[str, RandomWalkEstimator | GarchEstimator | BootstrapEstimator]:
+) -> dict[
+    str, RandomWalkEstimator | GarchEstimator | BootstrapEstimator | SeasonalRandomWalkEstimator
+]:
     """The three baselines by name, configured alike."""
-    kinds = (RandomWalkEstimator, GarchEstimator, BootstrapEstimator)
+    kinds = (RandomWalkEstimator, GarchEstimator, BootstrapEstimator, SeasonalRandomWalkEstimator)
     return {
         name: kind(horizons=horizons, symbol=symbol, timeframe=timeframe)
         for name, kind in zip(BASELINE_NAMES, kinds, strict=True)

@@ -258,7 +258,8 @@ class EvaluationProtocol(StrEnum):
 class EvaluateRequest:
     """An evaluation: ``rolling`` needs ``symbol`` and ``timeframe``, ``exchange_rate_nips``
     needs ``data`` (the LSTNet file). ``step``: bars between test origins (rolling);
-    ``conformal``: also score the diffusion model recalibrated by split conformal (rolling);
+    ``conformal``: also score the diffusion model recalibrated by split conformal and by
+    online adaptive conformal inference (rolling);
     ``options``: further ``DiffusionConfig`` fields of the rolling protocol's model."""
 
     protocol: EvaluationProtocol = EvaluationProtocol.ROLLING
@@ -328,7 +329,9 @@ def _evaluate_rolling(
     diffusion = fit_diffusion(fit_data, config, progress=progress)
     predictors: dict[str, Predictor] = {"diffusion": diffusion}
     if request.conformal:
-        from forex_diffusion.forecast.conformal import calibrate
+        from forex_diffusion.forecast.conformal import AdaptiveConformal, calibrate
+
+        predictors["diffusion+aci"] = AdaptiveConformal(diffusion)
 
         start = int(len(candles) * CONFORMAL_START)
         calib = list(range(start, split.fit_end - config.future, max(1, request.step // 2)))
