@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_SCRIPT = ROOT / "scripts" / "pg-test-server"
 
+# what the code writes to the user data directory (models, the demo) goes to a private one
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="fxd-test-data-")
+
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI"):

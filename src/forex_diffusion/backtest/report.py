@@ -226,11 +226,13 @@ def write_report(
     forecasts: Sequence[Forecast] = (),
     signals: pd.DataFrame | None = None,
     signal_errors: Mapping[str, int] | None = None,
+    decisions: Mapping[str, Any] | None = None,
     max_bars: int = 3000,
 ) -> Path:
     """Write the report; the price chart shows the last ``max_bars`` bars (the rest stay in
     the equity curve and the tables); ``signal_errors``: candidates skipped per signal source
-    after an error (``BacktestResult.signal_errors``). Returns the path."""
+    after an error (``BacktestResult.signal_errors``); ``decisions``: how the strategy decided
+    (``BacktestResult.decisions``). Returns the path."""
     shown = candles.iloc[-max_bars:]
     price = _price_figure(
         shown,
@@ -274,12 +276,65 @@ def write_report(
         else '<p class="note">none: no signal source failed.</p>',
         "<h2>Quality gate</h2>",
         _gate_section(signals, candles, symbol),
+        "<h2>Decision and meta-model</h2>",
+        _decision_section(decisions or {}),
         "</body></html>",
     ]
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(parts), encoding="utf-8")
     return out
+
+
+def _decision_section(decisions: Mapping[str, Any]) -> str:
+    """The decision rule's reasons, any long stretch without an edge, and the meta-model's
+    out-of-fold scores per fold with its reliability curve (the last fit)."""
+    if not decisions:
+        return '<p class="note">this strategy has no candidates to decide on.</p>'
+    parts = [
+        f'<p class="note">decision <b>{html.escape(str(decisions["decision"]))}</b>, '
+        f"min_edge_r {decisions['min_edge_r']:+.2f} R: {decisions['bars_with_edge']:,} of "
+        f"{decisions['bars']:,} bars had a candidate past the gate whose expected R after costs "
+        f"cleared it.</p>",
+        _table(sorted(decisions.get("reasons", {}).items()), ["reason", "candidates"]),
+    ]
+    if decisions.get("notice"):
+        parts.append(f'<p class="note"><b>{html.escape(decisions["notice"])}</b></p>')
+    meta = decisions.get("meta_model")
+    if not meta:
+        parts.append('<p class="note">no meta-model was fitted (too few labelled candidates).</p>')
+        return "".join(parts)
+    parts.append(
+        f'<p class="note">meta-model {html.escape(str(meta["kind"]))} with '
+        f"{html.escape(str(meta['calibration']))} calibration, fitted "
+        f"{decisions.get('meta_fits', 0)} times; the last on {meta['rows']:,} labelled "
+        f"candidates ({meta['data_start']} to {meta['data_end']}, data hash "
+        f"{str(meta['data_hash'])[:12]}), {'used' if meta.get('used') else 'not used'}: "
+        f"its out-of-fold Brier score must beat the base rate's.</p>"
+    )
+    folds = [
+        (
+            f["fold"],
+            f["rows"],
+            f["base_rate"],
+            f["brier"],
+            f["brier_base"],
+            f["log_loss"],
+            f"{f['test_start'][:16]} .. {f['test_end'][:16]}",
+        )
+        for f in meta.get("folds", [])
+    ]
+    parts.append(
+        _table(folds, ["fold", "rows", "base rate", "Brier", "Brier (base)", "log loss", "test"])
+    )
+    curve = [
+        (f["fold"], r["predicted"], r["observed"], r["count"])
+        for f in meta.get("folds", [])
+        for r in f["reliability"]
+    ]
+    parts.append("<h3>Reliability (out of fold)</h3>")
+    parts.append(_table(curve, ["fold", "predicted", "observed", "candidates"]))
+    return "".join(parts)
 
 
 def pattern_marks(signals: pd.DataFrame | None) -> list[PatternMark]:

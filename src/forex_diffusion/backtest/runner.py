@@ -104,6 +104,9 @@ class BacktestResult:
     """Handled failures by signal source (``Strategy.signal_errors``)."""
     adaptations: dict[str, int] = dataclasses.field(default_factory=dict)
     """Adaptation id -> bars decided with its parameters (``use_optimized_parameters``)."""
+    decisions: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """How the strategy decided (``Strategy.decision_summary``: the decision rule, reasons,
+    stretches without an edge, the meta-model's folds)."""
 
     @property
     def failed(self) -> bool:
@@ -148,6 +151,7 @@ class BacktestResult:
             "engine": self.engine,
             "signal_errors": dict(self.signal_errors),
             "adaptations": dict(self.adaptations),
+            "decisions": dict(self.decisions),
         }
 
 
@@ -292,4 +296,5 @@ def _event(
         "event",
         strategy.signal_errors(),
         dict(strategy.adaptations_used),
+        strategy.decision_summary(),
     )

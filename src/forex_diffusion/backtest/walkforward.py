@@ -151,6 +151,7 @@ class FoldResult:
             "pnl_by_source": self.result.pnl_by_source,
             "signal_errors": dict(self.result.signal_errors),
             "adaptations": dict(self.result.adaptations),
+            "decisions": dict(self.result.decisions),
             "state": "failed" if self.result.failed else "done",
             "error": self.result.reason if self.result.failed else None,
         }

@@ -26,7 +26,12 @@ from forex_diffusion.cli.options import (
     WorkersOption,
     parse_params,
 )
-from forex_diffusion.cli.output import fmt_metric, print_problems, print_walkforward
+from forex_diffusion.cli.output import (
+    fmt_metric,
+    print_decisions,
+    print_problems,
+    print_walkforward,
+)
 from forex_diffusion.cli.times import time_span
 from forex_diffusion.core.types import Symbol, Timeframe
 
@@ -104,6 +109,7 @@ def backtest(
     out.print(table)
     if outcome.result.reason:
         out.print(f"engine: {outcome.result.reason}")
+    print_decisions(out, [outcome.result.decisions])
     print_problems(out, [], outcome.result.signal_errors)
     out.print(f"stored as run {outcome.run_id}; see `fxd runs show {outcome.run_id}`")
     if report is not None:
@@ -173,4 +179,5 @@ def walkforward(
         f"{', '.join(f['run_id'] for f in result['folds'])}.",
         soft_wrap=True,
     )
+    print_decisions(out, [f.get("decisions", {}) for f in result["folds"]])
     print_problems(out, result.get("failed_folds", []), result.get("signal_errors", {}))

@@ -41,6 +41,32 @@ def print_problems(
         out.print(f"signal sources skipped after errors: {counts}", soft_wrap=True)
 
 
+def print_decisions(out: Console, decisions: list[dict[str, Any]]) -> None:
+    """Per run (a fold): the decision rule's reasons, the meta-model's skill and any stretch
+    with no candidate clearing the edge."""
+    for n, d in enumerate(decisions, 1):
+        if not d:
+            continue
+        label = f"fold {n}: " if len(decisions) > 1 else ""
+        reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(d.get("reasons", {}).items()))
+        meta = d.get("meta_model") or {}
+        skill = (
+            f"; meta-model Brier {meta['brier']:.4f} vs base rate {meta['brier_base']:.4f}"
+            f" ({'used' if meta.get('used') else 'not used'})"
+            if meta.get("brier") is not None
+            else "; no meta-model fitted"
+        )
+        out.print(
+            f"{label}decision {d['decision']} (min_edge_r {d['min_edge_r']:+.2f} R): "
+            f"candidates {reasons}; bars with an edge {d['bars_with_edge']:,} of "
+            f"{d['bars']:,}{skill}",
+            soft_wrap=True,
+            markup=False,
+        )
+        if d.get("notice"):
+            out.print(f"{label}{d['notice']}", soft_wrap=True, markup=False)
+
+
 def print_walkforward(result: dict[str, Any], *, title: str) -> None:
     """The per-fold table of a stored walk-forward summary and its chained total."""
     out = wide_console(120)

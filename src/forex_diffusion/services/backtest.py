@@ -37,6 +37,7 @@ from forex_diffusion.storage import (
     TradingRepository,
 )
 from forex_diffusion.trading.recording import BufferedRecorder
+from forex_diffusion.trading.strategies.base import Strategy
 from forex_diffusion.trading.strategies.fusion import FusionStrategy
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "backtest",
     "backtest_report",
     "deployed",
+    "register_meta_models",
     "walkforward",
 ]
 
@@ -57,6 +59,7 @@ SUMMARY_KEYS = (
     "pnl_by_source",
     "signal_errors",
     "adaptations",
+    "decisions",
 )
 """What a backtest run stores as its metrics."""
 
@@ -102,6 +105,40 @@ def deployed(
     if not config.signals.use_optimized_parameters:
         return []
     return AdaptationRepository(store).deployed(symbol, timeframe)
+
+
+def register_meta_models(
+    store: Store, strategy: Strategy | None, symbol: Symbol, timeframe: Timeframe
+) -> list[str]:
+    """Save the meta-models a fused strategy fitted (joblib files in the models directory)
+    and register each with its data hash and out-of-fold scores, like a forecaster
+    checkpoint (kind ``meta``); returns their model ids."""
+    from forex_diffusion.services.forecast import default_model_path
+    from forex_diffusion.storage.models import to_ms
+    from forex_diffusion.storage.repositories import TrainedModelRepository
+
+    if not isinstance(strategy, FusionStrategy):
+        return []
+    ids = []
+    for model in strategy.meta_models:
+        info = model.info()
+        path = default_model_path(info["model_id"]).with_suffix(".joblib")
+        model.save(path)
+        TrainedModelRepository(store).register(
+            model_id=info["model_id"],
+            kind="meta",
+            symbol=symbol.name,
+            timeframe=timeframe.value,
+            path=str(path.resolve()),
+            config={"kind": model.kind, "folds": model.n_folds, "embargo": str(model.embargo)},
+            horizons=[],
+            data_start_ms=to_ms(info["data_start"]),
+            data_end_ms=to_ms(info["data_end"]),
+            data_hash=info["data_hash"],
+            metrics=info["metrics"],
+        )
+        ids.append(info["model_id"])
+    return ids
 
 
 def backtest(
@@ -157,6 +194,7 @@ def backtest(
         run.metrics = {k: summary[k] for k in SUMMARY_KEYS}
         if result.failed:
             raise RunFailedError(rid, result.reason or "unknown error")
+    register_meta_models(store, result.strategy, request.symbol, request.timeframe)
     return BacktestOutcome(rid, request.symbol, request.timeframe, result, cfg, span)
 
 
@@ -189,6 +227,7 @@ def backtest_report(store: Store, outcome: BacktestOutcome, path: Path, *, fans:
         forecasts=forecasts,
         signals=None if signals.empty else signals,
         signal_errors=result.signal_errors,
+        decisions=result.decisions,
     )
 
 
