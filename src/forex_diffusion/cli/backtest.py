@@ -28,6 +28,7 @@ from forex_diffusion.cli.options import (
 )
 from forex_diffusion.cli.output import (
     fmt_metric,
+    print_comparison,
     print_decisions,
     print_problems,
     print_walkforward,
@@ -138,6 +139,16 @@ def walkforward(
     workers: WorkersOption = None,
     ray_address: RayAddressOption = None,
     keep_going: KeepGoingOption = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Also run the other decision rules ([signals] decision: edge, gate, all) on "
+            "the same folds, random entries with the rule's sides and holding times, and flat; "
+            "deflated Sharpe ratios and the PBO of the choice.",
+        ),
+    ] = False,
+    seeds: Annotated[int, typer.Option(min=1, help="Random-entry replays of --compare.")] = 100,
     as_json: JsonOption = False,
 ) -> None:
     """Walk-forward study: folds in time order, the model refitted on each fold's training
@@ -162,6 +173,8 @@ def walkforward(
         workers=workers,
         ray_address=ray_address,
         keep_going=keep_going,
+        compare=compare,
+        seeds=seeds,
     )
     with progress_bars() as progress:
         outcome = run(state.store(), state.config, request, progress=progress)
@@ -180,4 +193,6 @@ def walkforward(
         soft_wrap=True,
     )
     print_decisions(out, [f.get("decisions", {}) for f in result["folds"]])
+    if "comparison" in result:
+        print_comparison(result["comparison"])
     print_problems(out, result.get("failed_folds", []), result.get("signal_errors", {}))

@@ -67,6 +67,52 @@ def print_decisions(out: Console, decisions: list[dict[str, Any]]) -> None:
             out.print(f"{label}{d['notice']}", soft_wrap=True, markup=False)
 
 
+def print_comparison(comparison: dict[str, Any]) -> None:
+    """The decision rules, flat and random entries side by side (a ``--compare`` study)."""
+    out = wide_console(120)
+    table = Table(title=f"decision rules on the same folds (studied: {comparison['rule']})")
+    for col in ("rule", "trades", "net P&L", "return", "max dd", "sharpe", "DSR", "R/trade"):
+        table.add_column(col, justify="left" if col == "rule" else "right")
+
+    def num(value: Any, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
+    for r in comparison["rows"]:
+        table.add_row(
+            r["rule"],
+            f"{r['trades']:,}",
+            f"{r['net_pnl']:,.2f}",
+            fmt_metric("total_return", r["total_return"]),
+            fmt_metric("max_drawdown", r["max_drawdown"]),
+            num(r["sharpe"], ".2f"),
+            num(r["deflated_sharpe"], ".3f"),
+            num(r["expectancy_r"], "+.3f"),
+        )
+    rnd = comparison["random"]
+    table.add_row(
+        f"random ({rnd['seeds']} seeds, median)",
+        "same",
+        f"{rnd['median_pnl']:,.2f}",
+        "",
+        "",
+        "",
+        "",
+        "",
+    )
+    out.print(table)
+    pbo = comparison["pbo"]
+    out.print(
+        f"{comparison['rule']} vs random entries with its sides and holding times: net P&L "
+        f"{rnd['rule_pnl']:,.2f} against a median of {rnd['median_pnl']:,.2f} (5-95 %: "
+        f"{rnd['p05_pnl']:,.2f} .. {rnd['p95_pnl']:,.2f}); it beats {rnd['percentile']:.0%} "
+        f"of them, p = {rnd['p_value']:.3f}. Deflated Sharpe over {comparison['trials']} "
+        f"configurations tried; PBO of choosing among the rules "
+        f"{'-' if pbo is None else format(pbo, '.2f')} ({comparison['days']} days).",
+        soft_wrap=True,
+        markup=False,
+    )
+
+
 def print_walkforward(result: dict[str, Any], *, title: str) -> None:
     """The per-fold table of a stored walk-forward summary and its chained total."""
     out = wide_console(120)

@@ -32,6 +32,7 @@ __all__ = [
     "ENV_PREFIX",
     "GATE_THRESHOLD",
     "MIN_EDGE_R",
+    "MIN_EDGE_R_TRIED",
     "FrozenModel",
     "RootConfig",
     "SignalsConfig",
@@ -63,6 +64,10 @@ GATE_THRESHOLD = 0.65
 
 MIN_EDGE_R = 0.0
 """The default ``[signals] min_edge_r`` (chosen on validation folds: docs/decision.md)."""
+
+MIN_EDGE_R_TRIED = 3
+"""``min_edge_r`` values the study behind :data:`MIN_EDGE_R` tried (docs/decision.md): they
+count among the configurations a comparison's deflated Sharpe ratio deflates for."""
 """The quality gate's default threshold: the composite a signal needs to pass."""
 
 

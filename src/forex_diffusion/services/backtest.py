@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forex_diffusion.backtest.comparison import compare
 from forex_diffusion.backtest.report import pattern_marks, scanned_marks, write_report
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
 from forex_diffusion.backtest.walkforward import Fold, WalkForward, make_folds, run_walkforward
 from forex_diffusion.core.adaptation import Adaptation
-from forex_diffusion.core.config import RootConfig
+from forex_diffusion.core.config import MIN_EDGE_R_TRIED, RootConfig
 from forex_diffusion.core.errors import ConfigError, RunFailedError
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.distributed.pools import Engine
@@ -51,6 +52,9 @@ __all__ = [
     "register_meta_models",
     "walkforward",
 ]
+
+DECISIONS = ("edge", "gate", "all")
+"""The decision rules a comparison runs (``[signals] decision``)."""
 
 SUMMARY_KEYS = (
     "trade_count",
@@ -250,8 +254,15 @@ class WalkForwardRequest:
     workers: int | None = None
     ray_address: str | None = None
     keep_going: bool = False
+    compare: bool = False
+    """Also run the other decision rules on the same folds, random entries and flat
+    (:mod:`forex_diffusion.backtest.comparison`)."""
+    seeds: int = 100
+    """Random-entry replays of the comparison."""
 
     def __post_init__(self) -> None:
+        if self.seeds < 1:
+            raise ConfigError(f"--seeds must be at least 1, got {self.seeds}")
         if self.purge < self.horizon:
             raise ConfigError(
                 f"--purge {self.purge} is shorter than the label horizon ({self.horizon} bars): "
@@ -358,6 +369,45 @@ def walkforward(
             "signal_errors": study.signal_errors,
             "adaptations": sorted({a for f in study.folds for a in f.result.adaptations}),
         }
+        if request.compare and not failed:
+            variants: dict[str, WalkForward] = {cfg.signals.decision: study}
+            for decision in DECISIONS:
+                if decision in variants:
+                    continue
+                variants[decision] = run_walkforward(
+                    candles,
+                    symbol=request.symbol.name,
+                    timeframe=request.timeframe.value,
+                    config=trading,
+                    signals=cfg.signals.model_copy(update={"decision": decision}),
+                    folds=folds,
+                    horizon=request.horizon,
+                    costs=request.costs,
+                    run_id=f"{rid}-{decision}",
+                    mapper=tracked_mapper(
+                        engine=request.engine,
+                        workers=request.workers,
+                        ray_address=request.ray_address,
+                        progress=progress,
+                        label=f"walk-forward folds, decision {decision} ({request.engine})",
+                        total=len(folds),
+                        beat=run.beat,
+                    ),
+                    adaptations=deployed(store, cfg, request.symbol, request.timeframe),
+                )
+            progress(f"random entries ({request.seeds} seeds)", 0, 1)
+            summary["comparison"] = compare(
+                {d: variants[d] for d in DECISIONS},
+                rule=cfg.signals.decision,
+                candles=candles,
+                folds=folds,
+                symbol=request.symbol.name,
+                timeframe=request.timeframe.value,
+                config=trading,
+                trials=len(DECISIONS) + MIN_EDGE_R_TRIED,
+                seeds=request.seeds,
+            )
+            progress(f"random entries ({request.seeds} seeds)", 1, 1)
         run.metrics = summary
         if failed and not request.keep_going:
             first = failed[0]
