@@ -227,12 +227,15 @@ def write_report(
     signals: pd.DataFrame | None = None,
     signal_errors: Mapping[str, int] | None = None,
     decisions: Mapping[str, Any] | None = None,
+    comparison: Mapping[str, Any] | None = None,
     max_bars: int = 3000,
 ) -> Path:
     """Write the report; the price chart shows the last ``max_bars`` bars (the rest stay in
     the equity curve and the tables); ``signal_errors``: candidates skipped per signal source
     after an error (``BacktestResult.signal_errors``); ``decisions``: how the strategy decided
-    (``BacktestResult.decisions``). Returns the path."""
+    (``BacktestResult.decisions``; a walk-forward's last fold); ``comparison``: a
+    ``--compare`` study's table (:func:`forex_diffusion.backtest.comparison.compare`). Returns
+    the path."""
     shown = candles.iloc[-max_bars:]
     price = _price_figure(
         shown,
@@ -278,12 +281,49 @@ def write_report(
         _gate_section(signals, candles, symbol),
         "<h2>Decision and meta-model</h2>",
         _decision_section(decisions or {}),
+        _comparison_section(comparison) if comparison else "",
         "</body></html>",
     ]
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(parts), encoding="utf-8")
     return out
+
+
+def _comparison_section(comparison: Mapping[str, Any]) -> str:
+    """The decision rules, flat and random entries on the same folds."""
+    rows = [
+        (
+            r["rule"],
+            r["trades"],
+            r["net_pnl"],
+            r["total_return"],
+            r["max_drawdown"],
+            r["sharpe"] if r["sharpe"] is not None else "-",
+            r["deflated_sharpe"] if r["deflated_sharpe"] is not None else "-",
+            r["expectancy_r"] if r["expectancy_r"] is not None else "-",
+        )
+        for r in comparison["rows"]
+    ]
+    rnd = comparison["random"]
+    pbo = comparison["pbo"]
+    return "".join(
+        [
+            "<h2>Decision rules compared on the same folds</h2>",
+            _table(
+                rows,
+                ["rule", "trades", "net P&L", "return", "max dd", "Sharpe", "DSR", "R/trade"],
+            ),
+            f'<p class="note">{html.escape(str(comparison["rule"]))} against {rnd["seeds"]} '
+            f"random replays of its trades (same sides, holding times, median size): net P&amp;L "
+            f"{rnd['rule_pnl']:,.2f} against a median of {rnd['median_pnl']:,.2f} (5-95 %: "
+            f"{rnd['p05_pnl']:,.2f} .. {rnd['p95_pnl']:,.2f}), better than "
+            f"{rnd['percentile']:.0%} of them, p = {rnd['p_value']:.3f}. Deflated Sharpe ratios "
+            f"over {comparison['trials']} configurations tried; probability of backtest "
+            f"overfitting of the choice among the rules (CSCV): "
+            f"{'-' if pbo is None else format(pbo, '.2f')}.</p>",
+        ]
+    )
 
 
 def _decision_section(decisions: Mapping[str, Any]) -> str:

@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from forex_diffusion.cli.context import console, progress_bars, state, wide_console
-from forex_diffusion.cli.output import print_sample
+from forex_diffusion.cli.output import print_comparison, print_decisions, print_sample
 
 if TYPE_CHECKING:
     from forex_diffusion.services.demo import DemoOutcome
@@ -83,4 +83,8 @@ def _summary(outcome: DemoOutcome) -> None:
         table.add_row(key.replace("_", " "), shown)
     table.add_row("report", str(outcome.report))
     wide_console(110).print(table)
+    out = wide_console(120)
+    print_decisions(out, [f.get("decisions", {}) for f in result["folds"]])
+    if "comparison" in result:
+        print_comparison(result["comparison"])
     console.print(f"report: {outcome.report}", soft_wrap=True)

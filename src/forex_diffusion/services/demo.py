@@ -6,8 +6,9 @@
 3. its skill against the random walk on the last 20 % (CRPS per horizon, in the same run);
 4. the pattern scan (every kind);
 5. a walk-forward backtest of the full pipeline (the ``fused`` strategy: patterns, forecasts
-   retrained per fold, fusion and quality gate from ``[signals]``, paper broker, risk), every
-   fold stored as a run;
+   retrained per fold, fusion, quality gate and the decision from ``[signals]``, paper broker,
+   risk), every fold stored as a run, compared on the same folds with the other decision rules,
+   random entries and flat (``fxd walkforward --compare``);
 6. the HTML report of the chained test windows.
 
 ``quick`` runs a small version (the last 2,500 bars, one epoch, two folds, the bootstrap
@@ -45,6 +46,9 @@ __all__ = ["DemoOutcome", "DemoRequest", "GatePass", "HorizonSkill", "default_fo
 
 QUICK_BARS = 2500
 """The bars a quick demo runs on: the newest of the sample."""
+SEEDS = 100
+"""Random-entry replays of the demo's comparison (``QUICK_SEEDS`` in a quick demo)."""
+QUICK_SEEDS = 20
 TRAIN_BARS = 1000
 PURGE = 24
 HORIZON = 24
@@ -171,6 +175,8 @@ def demo(
             horizon=HORIZON,
             costs=True,
             engine="serial",
+            compare=True,
+            seeds=QUICK_SEEDS if quick else SEEDS,
         ),
         plan=shifted,
         progress=progress,
@@ -312,4 +318,6 @@ def _report(
         patterns=pattern_marks(signals) if len(signals) else (),
         signals=signals if len(signals) else None,
         signal_errors=study.signal_errors,
+        decisions=study.folds[-1].result.decisions if study.folds else None,
+        comparison=outcome.summary.get("comparison"),
     )

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.inference.parallel_inference import InferenceResult, ModelStatus
+from forex_diffusion.intelligence.market_context import BarContext, ContextBuilder
+from forex_diffusion.intelligence.unified_signal_fusion import SignalDecision, UnifiedSignalFusion
+from forex_diffusion.patterns.swing_patterns import IncrementalSwingScanner
 from forex_diffusion.trading.strategies import fusion
 from forex_diffusion.trading.strategies.fusion import FusionStrategy
+from tests.intelligence.test_unified_signal_fusion import HOUR, T0, cand, context
 from tests.trading.test_automated_trading_engine import frame
+from tests.trading.test_plan_value import brownian, forecast_of
 
 
 class TimingOut:
@@ -38,3 +45,89 @@ def test_only_the_last_forecast_failure_reasons_are_kept(
     assert strategy.forecast_failure_count == 30
     assert strategy.signal_errors() == {"forecaster": 30}  # every one counted in the result
     strategy.close()
+
+
+def _series_and_decisions(
+    signals: SignalsConfig,
+) -> tuple[fusion._Series, list[SignalDecision], BarContext]:
+    """One bar with one bull candidate (entry 1.1, target +20 pips, stop -10 pips, 24 bars)
+    that passes the gate."""
+    ctx = context()
+    builder = ContextBuilder.from_config(signals, symbol="EURUSD", timeframe="H1", regime=None)
+    fused = UnifiedSignalFusion.from_config(signals, scope="t")
+    series = fusion._Series(
+        builder,
+        fused,
+        None,
+        IncrementalSwingScanner([]),
+        median_atr=0.001,
+        bridge=1.0,
+        meta=None,
+        history=fusion._Labelled(),
+        pending=fusion._Labelled(),
+    )
+    decisions = fused.decide(ctx, [cand("bull", 0.9)])
+    assert [d.reason for d in decisions] == ["selected"]
+    return series, decisions, ctx
+
+
+def test_the_edge_decision_refuses_a_plan_whose_edge_does_not_cover_its_costs() -> None:
+    # driftless paths: the plan's gross expectancy is 0 (optional stopping), net it is -costs
+    signals = SignalsConfig(decision="edge", min_edge_r=0.0, meta_model="none", threshold=0.0)
+    strategy = FusionStrategy({}, signals=signals)
+    series, decisions, ctx = _series_and_decisions(signals)
+    paths = 1.1 + brownian(4000, fusion.PATH_BARS, 0.0004, seed=2)
+    forecast = forecast_of(paths, tuple(range(1, fusion.PATH_BARS + 1)), ctx.timestamp)
+    choices = strategy._value(series, decisions, forecast, ctx, None)
+    assert choices[0].value is not None
+    assert choices[0].value.gross_r == pytest.approx(0.0, abs=0.06)
+    assert choices[0].value.cost_r > 0.05  # the spread, slippage and commission of 10 pips risk
+    assert choices[0].edge == pytest.approx(choices[0].value.expected_r)
+    assert choices[0].edge < 0
+    assert strategy._choose(choices) == []
+    stored = strategy._stored(choices[0], traded=False)
+    assert stored.metadata["reason"] == "edge"
+    assert stored.metadata["edge_detail"].startswith("edge -")
+    assert stored.metadata["forecast_expectancy"] == choices[0].value.expected_r
+    # the same plan on paths that drift towards its target clears the edge and is traded
+    drifted = forecast_of(
+        paths + 0.0001 * np.arange(1, fusion.PATH_BARS + 1),
+        tuple(range(1, fusion.PATH_BARS + 1)),
+        ctx.timestamp,
+    )
+    good = strategy._value(series, decisions, drifted, ctx, None)
+    assert good[0].edge is not None and good[0].edge > 0.3
+    assert strategy._choose(good) == good
+    # the gate alone trades the first plan anyway: that is what the edge adds
+    gate = FusionStrategy({}, signals=signals.model_copy(update={"decision": "gate"}))
+    assert gate._choose(gate._value(series, decisions, forecast, ctx, None)) != []
+
+
+def test_without_a_skilful_meta_model_the_edge_decision_waits() -> None:
+    signals = SignalsConfig(decision="edge", min_edge_r=0.0, threshold=0.0)  # logistic
+    strategy = FusionStrategy({}, signals=signals)
+    series, decisions, ctx = _series_and_decisions(signals)
+    paths = 1.1 + brownian(2000, fusion.PATH_BARS, 0.0004, seed=2)
+    drifted = forecast_of(
+        paths + 0.0001 * np.arange(1, fusion.PATH_BARS + 1),
+        tuple(range(1, fusion.PATH_BARS + 1)),
+        ctx.timestamp,
+    )
+    choices = strategy._value(series, decisions, drifted, ctx, None)
+    assert choices[0].edge is not None and choices[0].edge > 0.3 and not choices[0].calibrated
+    assert strategy._choose(choices) == []
+    assert strategy._stored(choices[0], traded=False).metadata["edge_detail"] == (
+        "no skilful meta-model yet"
+    )
+
+
+def test_a_long_stretch_without_an_edge_is_reported() -> None:
+    strategy = FusionStrategy({}, signals=SignalsConfig(no_edge_bars=3))
+    for k in range(5):
+        strategy._tally([], T0 + k * HOUR)
+    summary = strategy.decision_summary()
+    assert summary["longest_no_edge_bars"] == 5 and summary["bars_with_edge"] == 0
+    assert summary["notice"] == (
+        "no candidate cleared the edge (min_edge_r +0.00 R) in 5 bars "
+        "(2017-03-01 10:00 to 2017-03-01 14:00)"
+    )
