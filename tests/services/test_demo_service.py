@@ -73,6 +73,19 @@ def test_the_quick_demo_stores_its_study_with_the_signals_section(
         assert run["config"]["signals"]["threshold"] == 0.5
     # the folds trade the demo's bars: the last test bar is the sample's last bar
     assert study.summary["folds"][-1]["test_to"] == outcome.candles.index[-1].isoformat()
+    # the comparison, end to end: every rule on the same folds, flat and random entries
+    comparison = stored["metrics"]["comparison"]
+    assert [r["rule"] for r in comparison["rows"]] == ["edge", "gate", "all", "flat"]
+    edge = comparison["rows"][0]
+    assert edge["trades"] == study.summary["trade_count"]
+    assert comparison["random"]["seeds"] == module.QUICK_SEEDS
+    assert 0 < comparison["random"]["p_value"] <= 1
+    assert comparison["trials"] >= 3
+    for fold in study.summary["folds"]:
+        assert fold["decisions"]["decision"] == "edge"
+        assert sum(fold["decisions"]["reasons"].values()) > 0
+    page = outcome.report.read_text()
+    assert "Decision rules compared on the same folds" in page and "Decision and meta-model" in page
 
     model = TrainedModelRepository(store).latest("EURUSD", "H1")
     assert model is not None and Path(model["path"]).parent == tmp_path

@@ -2,10 +2,11 @@
 
 A candidate (a forecast's or a pattern's trade plan after the gate's scoring) is described by
 its six quality dimensions and composite, what the forecast paths said of its plan
-(``forecast_expectancy``, ``p_target``, ``p_stop``), its source, pattern key and family, the
-regime, the session hour, the spread over the ATR and the plan's reward over its risk
-(:func:`candidate_features`). The label is 1 when the realized bars reached the target before
-the stop and before the plan's expiry (``target_first`` of
+(``forecast_expectancy``, ``p_target`` and its logit, ``p_stop``), its source, pattern key and
+family, the regime, the session hour, the spread over the ATR and the plan's reward over its
+risk and its log (:func:`candidate_features`; the logit and the log let a linear model reach
+the long shots, whose small probabilities decide their edge). The label is 1 when the realized
+bars reached the target before the stop and before the plan's expiry (``target_first`` of
 :func:`forex_diffusion.intelligence.outcomes.signal_outcomes`), else 0: the "meta label" of
 López de Prado, which says whether to act on a primary signal.
 
@@ -58,8 +59,10 @@ NUMERIC = (
     "forecast_expectancy",
     "p_target",
     "p_stop",
+    "logit_p_target",
     "spread_atr",
     "reward_risk",
+    "log_reward_risk",
     "hour_sin",
     "hour_cos",
 )
@@ -81,14 +84,19 @@ def candidate_features(
     differences on its bar; ``close_time``: when the bar closed, for the session hour)."""
     meta = signal.metadata
     risk = abs(signal.entry_price - signal.stop_price)
+    reward_risk = abs(signal.target_price - signal.entry_price) / risk if risk > 0 else 0.0
+    p_target = float(meta.get("p_target", math.nan))
+    clipped = min(max(p_target, 1e-3), 1 - 1e-3)
     hour = close_time.hour + close_time.minute / 60
     row: dict[str, Any] = {k: float(signal.quality.get(k, math.nan)) for k in NUMERIC[:7]}
     row.update(
         forecast_expectancy=float(meta.get("forecast_expectancy", math.nan)),
-        p_target=float(meta.get("p_target", math.nan)),
+        p_target=p_target,
         p_stop=float(meta.get("p_stop", math.nan)),
+        logit_p_target=math.log(clipped / (1 - clipped)) if p_target == p_target else math.nan,
         spread_atr=spread / atr if atr > 0 else math.nan,
-        reward_risk=abs(signal.target_price - signal.entry_price) / risk if risk > 0 else 0.0,
+        reward_risk=reward_risk,
+        log_reward_risk=math.log(reward_risk) if reward_risk > 0 else math.nan,
         hour_sin=math.sin(2 * math.pi * hour / 24),
         hour_cos=math.cos(2 * math.pi * hour / 24),
         source=signal.source,
