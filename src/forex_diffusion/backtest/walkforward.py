@@ -303,6 +303,14 @@ def run_walkforward(
     ]
     out = (mapper or _serial)(run_fold, tasks)
     initial = config.broker.initial_balance
-    trades = pd.concat([f.result.trades for f in out], ignore_index=True)
+    # a fold without trades has an empty frame whose columns would turn the times to objects
+    traded = [f.result.trades for f in out if len(f.result.trades)]
+    trades = (
+        pd.concat(traded, ignore_index=True)
+        if traded
+        else out[0].result.trades.iloc[:0]
+        if out
+        else pd.DataFrame()
+    )
     equity = _chained([f.result for f in out], initial)
     return WalkForward(out, trades, equity, performance(equity, trades, initial=initial))
