@@ -14,7 +14,7 @@ from forex_diffusion.core.events import Forecast
 from forex_diffusion.data import load_sample
 from forex_diffusion.forecast.base import ForecastRequest, Predictor
 from forex_diffusion.forecast.baselines import baseline_estimators
-from forex_diffusion.forecast.conformal import ConformalPredictor
+from forex_diffusion.forecast.conformal import AdaptiveConformal, ConformalPredictor
 from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionEstimator
 
 TINY = DiffusionConfig(context=16, hidden=16, layers=1, context_dim=8, epochs=1, sampling_steps=2)
@@ -34,6 +34,7 @@ def predictors(candles: pd.DataFrame) -> dict[str, Predictor]:
     for name in ("random_walk", "diffusion"):
         factors = dict.fromkeys(out[name].horizons, 1.5)
         out[f"{name}+conformal"] = ConformalPredictor(base=out[name], factors=factors, level=0.8)
+        out[f"{name}+aci"] = AdaptiveConformal(out[name])
     return out
 
 

@@ -29,8 +29,8 @@ def test_evaluation_table() -> None:
     fit = walk.iloc[: split.fit_end]
     predictors = {name: est.fit(fit) for name, est in baseline_estimators().items()}
     table = evaluate_forecasts(walk, predictors, split.origins, num_samples=64, seed=1)
-    assert len(table) == 3 * 4
-    assert set(table["model"]) == {"random_walk", "garch_t", "bootstrap_rw"}
+    assert len(table) == 4 * 4
+    assert set(table["model"]) == {"random_walk", "garch_t", "bootstrap_rw", "seasonal_rw"}
     assert table.loc[table["model"] == "random_walk", "dm_p_vs_rw"].isna().all()
     others = table.loc[table["model"] != "random_walk", "dm_p_vs_rw"]
     assert others.between(0, 1).all()

@@ -42,7 +42,7 @@ def test_the_quick_demo_stores_its_study_with_the_signals_section(
     outcome = demo(
         store,
         config,
-        DemoRequest(quick=True, folder=tmp_path),
+        DemoRequest(quick=True, folder=tmp_path, compare=True),
         progress=lambda label, done, total: labels.append(label),
     )
     assert outcome.sample.written.inserted == len(outcome.sample.candles) == 6225

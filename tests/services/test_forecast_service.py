@@ -109,13 +109,15 @@ def test_rolling_evaluation_scores_every_model(stored: Store) -> None:
     assert set(table["model"]) == {
         "diffusion",
         "diffusion+conformal",
+        "diffusion+aci",
         "random_walk",
         "garch_t",
         "bootstrap_rw",
+        "seasonal_rw",
     }
     assert outcome.fit_bars == 800 and outcome.origins == 15
     assert len(outcome.verdict) == 4 and outcome.verdict[0].startswith("h=1: diffusion")
-    assert ("forecasting the test origins", 5, 5) in seen.calls
+    assert ("forecasting the test origins", 7, 7) in seen.calls
 
 
 def test_requests_are_checked(tmp_path: Path) -> None:

@@ -48,7 +48,11 @@ def _config(**signals: object) -> RootConfig:
         strategy_params={"forecaster": "bootstrap", "fit_bars": 1000, "samples": 100},
         risk=RiskConfig(max_drawdown=0.9, daily_loss_limit=0.5),
     )
-    return RootConfig(trading=trading, signals=SignalsConfig.model_validate(signals))
+    # the gate's own behaviour: trade what it selects (the edge decision would wait for a
+    # skilful meta-model, which 250 bars do not give)
+    return RootConfig(
+        trading=trading, signals=SignalsConfig.model_validate({"decision": "gate", **signals})
+    )
 
 
 def _run(store: Store, config: RootConfig, run_id: str) -> BacktestOutcome:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.trading_config import RiskConfig, TradingConfig
 from forex_diffusion.data.sample import load_sample
 from forex_diffusion.storage import (
@@ -32,7 +33,13 @@ def test_patterns_and_forecasts_reach_trades_and_everything_is_stored(
     )
     start = pd.Timestamp(candles.index[999])
     run = start_paper(
-        sqlite_store, run_id="pipe", symbol="EURUSD", timeframe="H1", config=config, start=start
+        sqlite_store,
+        run_id="pipe",
+        symbol="EURUSD",
+        timeframe="H1",
+        config=config,
+        start=start,
+        signals=SignalsConfig(decision="gate"),  # what reaches trades: the gate's selection
     )
     bars = run.loop(until_idle=True, poll_seconds=0.1)
     assert bars == 500 and run.engine.state.value == "running", run.engine.reason

@@ -6,7 +6,7 @@ and print a summary: forecast skill, pattern counts, gate pass rates, trades and
 report.
 
 ``--quick`` runs a small version (the last 2,500 bars, one epoch, two folds, the bootstrap
-forecaster in the folds) for tests and a first look.
+forecaster in the folds, no comparison) for tests and a first look.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ def demo(
     quick: Annotated[
         bool,
         typer.Option(
-            "--quick", help="A small run: the last 2,500 bars, 1 epoch, 2 folds (a first look)."
+            "--quick",
+            help="A small run: the last 2,500 bars, 1 epoch, 2 folds, no comparison "
+            "(a first look).",
         ),
     ] = False,
     out: Annotated[

@@ -62,10 +62,10 @@ class StorageConfig(FrozenModel):
 
 GATE_THRESHOLD = 0.65
 
-MIN_EDGE_R = 0.0
+MIN_EDGE_R = 0.2
 """The default ``[signals] min_edge_r`` (chosen on validation folds: docs/decision.md)."""
 
-MIN_EDGE_R_TRIED = 3
+MIN_EDGE_R_TRIED = 4
 """``min_edge_r`` values the study behind :data:`MIN_EDGE_R` tried (docs/decision.md): they
 count among the configurations a comparison's deflated Sharpe ratio deflates for."""
 """The quality gate's default threshold: the composite a signal needs to pass."""

@@ -35,7 +35,7 @@ from forex_diffusion.core.errors import DataError
 from forex_diffusion.core.events import Forecast
 from forex_diffusion.forecast.base import ForecastRequest, Predictor
 
-__all__ = ["ACI_GAMMA", "AdaptiveConformal", "ConformalPredictor", "calibrate"]
+__all__ = ["ACI_GAMMA", "AdaptiveConformal", "ConformalPredictor", "calibrate", "halves"]
 
 ACI_GAMMA = 0.05
 """Step of the adaptive factors' logarithm per outcome."""
@@ -67,6 +67,19 @@ def _rescaled(forecast: Forecast, factors: Sequence[float], model_id: str) -> Fo
         quantiles=np.maximum.accumulate(quantiles, 1),
         model_id=model_id,
     )
+
+
+def halves(forecast: Forecast) -> tuple[Forecast, Forecast]:
+    """The forecast's first and second half of sample paths as two forecasts (independent
+    draws of the same model: one may choose what the other values)."""
+    if forecast.samples is None or len(forecast.samples) < 2:
+        raise DataError("splitting a forecast needs at least two sample paths")
+    n = len(forecast.samples) // 2
+    out = []
+    for part in (forecast.samples[:n], forecast.samples[n:]):
+        quantiles = np.quantile(part, np.asarray(forecast.quantile_levels), axis=0).T
+        out.append(replace(forecast, samples=part, quantiles=np.maximum.accumulate(quantiles, 1)))
+    return out[0], out[1]
 
 
 @dataclass

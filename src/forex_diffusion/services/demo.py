@@ -12,7 +12,7 @@
 6. the HTML report of the chained test windows.
 
 ``quick`` runs a small version (the last 2,500 bars, one epoch, two folds, the bootstrap
-forecaster in the folds) for tests and a first look.
+forecaster in the folds, no comparison) for tests and a first look.
 """
 
 from __future__ import annotations
@@ -64,10 +64,13 @@ def default_folder() -> Path:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DemoRequest:
     """The demo, full or ``quick``; ``folder`` holds the report and the cached model
-    (default: :func:`default_folder`)."""
+    (default: :func:`default_folder`); ``compare``: run the comparison of the decision rules
+    (default: the full demo only)."""
 
     quick: bool = False
     folder: Path | None = None
+    compare: bool | None = None
+    """Compare the decision rules on the walk-forward's folds (default: in the full demo)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +178,7 @@ def demo(
             horizon=HORIZON,
             costs=True,
             engine="serial",
-            compare=True,
+            compare=not quick if request.compare is None else request.compare,
             seeds=QUICK_SEEDS if quick else SEEDS,
         ),
         plan=shifted,

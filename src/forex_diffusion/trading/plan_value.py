@@ -44,9 +44,11 @@ from forex_diffusion.trading.costs import CostModel, rollover_nights_per_bar
 
 __all__ = [
     "BROWNIAN_RANGE",
+    "BarCosts",
     "Plan",
     "PlanValue",
     "account_per_quote",
+    "bar_costs",
     "intrabar_scale",
     "passage",
     "value_plan",
@@ -211,6 +213,26 @@ def intrabar_scale(candles: pd.DataFrame) -> float:
     return float(np.clip(ratio**2, 0.25, 1.5))
 
 
+@dataclass(frozen=True, slots=True)
+class BarCosts:
+    """The bars after a forecast's origin: their spreads (price differences) and the
+    rollover nights held before each (``nights[k]``: before bar ``k + 1``; ``nights[0] = 0``)."""
+
+    spread: np.ndarray
+    nights: np.ndarray
+
+
+def bar_costs(
+    costs: CostModel, symbol: str, origin: pd.Timestamp, bar: pd.Timedelta, bars: int
+) -> BarCosts:
+    """:class:`BarCosts` of the ``bars`` bars after ``origin``."""
+    inst = get_instrument(symbol)
+    opens = pd.DatetimeIndex([origin + int(k) * bar for k in range(1, bars + 1)])
+    spread = costs.spread_pips_per_bar(symbol, opens) * inst.pip_size
+    nights = np.concatenate([[0], np.cumsum(rollover_nights_per_bar(opens, bar))])
+    return BarCosts(np.asarray(spread, float), nights)
+
+
 def account_per_quote(symbol: str, price: float, config: BrokerConfig) -> float:
     """Account-currency value of one unit of the pair's quote currency (1 when they are the
     same; from the pair's own price when the base is the account currency; else a configured
@@ -238,10 +260,12 @@ def value_plan(
     costs: CostModel,
     bar: pd.Timedelta,
     bridge: float = 1.0,
+    prepared: BarCosts | None = None,
 ) -> PlanValue:
     """Value ``plan`` with ``forecast``'s sample paths (made on the close of the plan's bar,
     ``forecast.origin_ts``) and the costs of ``costs`` (see the module docstring); ``bridge``
-    scales the variance of the bridges between steps (:func:`intrabar_scale`)."""
+    scales the variance of the bridges between steps (:func:`intrabar_scale`); ``prepared``:
+    the :func:`bar_costs` of the forecast's bars, shared by the plans of one bar."""
     if forecast.samples is None:
         raise ConfigError(f"forecast {forecast.model_id} has no sample paths to value a plan")
     horizons = np.asarray(forecast.horizons)
@@ -253,9 +277,10 @@ def value_plan(
     symbol, config = forecast.symbol, costs.config
     inst = get_instrument(symbol)
     below, above = _QUOTE_SIDES[config.price_basis]
-    opens = pd.DatetimeIndex([forecast.origin_ts + int(k) * bar for k in range(1, steps[-1] + 1)])
-    spread = np.array([inst.from_pips(p) for p in costs.spread_pips_per_bar(symbol, opens)])
-    slip = costs.slippage(symbol)
+    ahead = prepared or bar_costs(costs, symbol, forecast.origin_ts, bar, int(steps[-1]))
+    if len(ahead.spread) < steps[-1]:
+        raise ConfigError(f"bar costs cover {len(ahead.spread)} bars, the plan {steps[-1]}")
+    spread, slip = ahead.spread, costs.slippage(symbol)
     s, risk = plan.sign, plan.risk
     # a long buys at the ask and leaves at the bid; a short the other way round
     entry_side, exit_side = (above, below) if s > 0 else (below, above)
@@ -273,7 +298,7 @@ def value_plan(
     hit_target, hit_stop = (up, down) if s > 0 else (down, up)
     per_unit_commission = 2 * config.commission_per_lot / STANDARD_LOT
     commission = per_unit_commission / account_per_quote(symbol, plan.entry, config)
-    nights = np.concatenate([[0], np.cumsum(rollover_nights_per_bar(opens, bar))])
+    nights = ahead.nights
     swap_per_night = inst.from_pips(costs.swap_pips(symbol, plan.direction))
     swap = swap_per_night * nights[steps - 1]  # nights of the bars held before the exit bar
     last_close = paths[:, -1]

@@ -122,7 +122,7 @@ def test_without_a_skilful_meta_model_the_edge_decision_waits() -> None:
 
 
 def test_a_long_stretch_without_an_edge_is_reported() -> None:
-    strategy = FusionStrategy({}, signals=SignalsConfig(no_edge_bars=3))
+    strategy = FusionStrategy({}, signals=SignalsConfig(no_edge_bars=3, min_edge_r=0.0))
     for k in range(5):
         strategy._tally([], T0 + k * HOUR)
     summary = strategy.decision_summary()

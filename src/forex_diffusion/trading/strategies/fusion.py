@@ -14,9 +14,10 @@ volume, open positions, from the last ``window`` bars) and a forecast with a sam
 every bar of the next :data:`PATH_BARS`; the fusion scores, gates and ranks the candidates.
 
 Every candidate's plan (entry, stop, target, expiry capped at :data:`PATH_BARS`) is valued by
-a second forecast's paths (independent of those that placed the forecast candidate, see
-:data:`VALUATION_SEED`) net of the broker's costs (:func:`forex_diffusion.trading.plan_value.
-value_plan`): ``forecast_expectancy``, ``p_target``, ``p_stop``, ``p_expiry``. The meta-model
+the other half of the bar's sample paths (the first half places the forecast candidate: paths
+that placed it would also favour it, the winner's curse) net of the broker's costs
+(:func:`~forex_diffusion.trading.plan_value.value_plan`): ``forecast_expectancy``,
+``p_target``, ``p_stop``, ``p_expiry``. The meta-model
 turns the candidate into a calibrated ``p_win`` (the paths' ``p_target`` where there is no
 model), and ``edge_r = p_win x target_r + (1 - p_win) x`` (the stop and expiry results, in the
 paths' proportions) is the expected R after costs. ``[signals] decision`` says what is traded:
@@ -56,7 +57,7 @@ from forex_diffusion.core.trading_config import BrokerConfig
 from forex_diffusion.core.types import Timeframe
 from forex_diffusion.forecast.base import Predictor
 from forex_diffusion.forecast.baselines import BootstrapEstimator
-from forex_diffusion.forecast.conformal import AdaptiveConformal
+from forex_diffusion.forecast.conformal import AdaptiveConformal, halves
 from forex_diffusion.inference.parallel_inference import ParallelInferenceEngine
 from forex_diffusion.intelligence.market_context import BarContext, ContextBuilder
 from forex_diffusion.intelligence.meta_model import MetaModel, candidate_features
@@ -71,7 +72,13 @@ from forex_diffusion.patterns import PatternRegistry
 from forex_diffusion.patterns.swing_patterns import IncrementalSwingScanner
 from forex_diffusion.patterns.vectorized_detectors import EVENT_COLUMNS, events_from_frame
 from forex_diffusion.trading.costs import CostModel
-from forex_diffusion.trading.plan_value import Plan, PlanValue, intrabar_scale, value_plan
+from forex_diffusion.trading.plan_value import (
+    Plan,
+    PlanValue,
+    bar_costs,
+    intrabar_scale,
+    value_plan,
+)
 from forex_diffusion.trading.strategies.base import (
     STRATEGIES,
     BarView,
@@ -89,11 +96,6 @@ the ``edge`` decision held, at most this long."""
 
 META_ROWS = 20_000
 """Labelled candidates the meta-model keeps (the newest)."""
-
-VALUATION_SEED = 7919
-"""Offset of the seed of the paths a bar's plans are valued with: a second forecast, so the
-paths that set a forecast candidate's direction and levels do not also value it (they would
-favour it: the winner's curse)."""
 
 META_MODELS = 10
 """Fitted meta-models a strategy keeps (the newest)."""
@@ -199,7 +201,12 @@ class FusionStrategy(Strategy):
         window: int = Field(
             default=760, ge=730, description="bars each decision looks at (the regime needs 721)"
         )
-        samples: int = Field(default=200, ge=10, description="sample paths per forecast")
+        samples: int = Field(
+            default=200,
+            ge=10,
+            description="sample paths per forecast (half place the forecast's candidate, half "
+            "value every plan)",
+        )
         epochs: int = Field(
             default=10, ge=1, description="training epochs of the diffusion forecaster"
         )
@@ -490,6 +497,11 @@ class FusionStrategy(Strategy):
         ``forecast``'s paths when there is one, with the meta-model's ``p_win`` and the edge."""
         costs = self.costs or _DEFAULT_COSTS
         bar = ctx.bar
+        ahead = (
+            bar_costs(costs, forecast.symbol, forecast.origin_ts, bar, PATH_BARS)
+            if forecast is not None
+            else None
+        )
         choices = []
         for d in decisions:
             sig = d.signal
@@ -503,7 +515,9 @@ class FusionStrategy(Strategy):
             if forecast is not None and forecast.samples is not None:
                 side: Literal["long", "short"] = "long" if sig.direction == "bull" else "short"
                 plan = Plan(side, sig.entry_price, stop, target, min(bars, PATH_BARS))
-                value = value_plan(forecast, plan, costs=costs, bar=bar, bridge=series.bridge)
+                value = value_plan(
+                    forecast, plan, costs=costs, bar=bar, bridge=series.bridge, prepared=ahead
+                )
             valued = dataclasses.replace(
                 sig, metadata={**sig.metadata, **(value.as_metadata() if value else {})}
             )
@@ -622,9 +636,9 @@ class FusionStrategy(Strategy):
         valuation: list[Forecast] = []
         if series.predictor is not None:
             seed = self.params.seed + int(window.index[-1].value // 10**9) % 2**31
-            forecasts = self._forecast(series.predictor, window, seed)
-            if forecasts:  # paths independent of those that placed the forecast's candidate
-                valuation = self._forecast(series.predictor, window, seed + VALUATION_SEED)
+            drawn = self._forecast(series.predictor, window, seed)
+            if drawn:  # half the paths place the forecast's candidate, the other half value it
+                forecasts, valuation = (list(h) for h in zip(*map(halves, drawn), strict=True))
         side = {"long": 1, "short": -1}.get(view.side or "", 0)
         context = series.builder.latest(window, open_positions={view.symbol: side} if side else {})
         adapted = self._adapted(view, context.regime, pd.Timestamp(window.index[-1]))
