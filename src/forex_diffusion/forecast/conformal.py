@@ -82,6 +82,16 @@ def halves(forecast: Forecast) -> tuple[Forecast, Forecast]:
     return out[0], out[1]
 
 
+def _base_forecasts(base: Predictor, request: ForecastRequest) -> list[Forecast]:
+    """The recalibrated model's own forecasts of a request."""
+    return base.predict_batch(
+        request.candles,
+        request.positions.tolist(),
+        num_samples=request.num_samples,
+        seed=request.seed,
+    )
+
+
 @dataclass
 class ConformalPredictor(Predictor):
     """A predictor whose sample paths are rescaled per horizon by conformal factors.
@@ -118,12 +128,7 @@ class ConformalPredictor(Predictor):
         return _rescaled(forecast, [self.factors[h] for h in forecast.horizons], self.model_id)
 
     def _forecasts(self, request: ForecastRequest) -> list[Forecast]:
-        forecasts = self.base.predict_batch(
-            request.candles,
-            request.positions.tolist(),
-            num_samples=request.num_samples,
-            seed=request.seed,
-        )
+        forecasts = _base_forecasts(self.base, request)
         return [self._adjust(f) for f in forecasts]
 
 
@@ -234,12 +239,7 @@ class AdaptiveConformal(Predictor):
                 del self._pending[origin]
 
     def _forecasts(self, request: ForecastRequest) -> list[Forecast]:
-        forecasts = self.base.predict_batch(
-            request.candles,
-            request.positions.tolist(),
-            num_samples=request.num_samples,
-            seed=request.seed,
-        )
+        forecasts = _base_forecasts(self.base, request)
         times = pd.DatetimeIndex(request.candles.index).asi8
         close = request.candles["close"].to_numpy(float)
         levels = [(1 - self.level) / 2, (1 + self.level) / 2]

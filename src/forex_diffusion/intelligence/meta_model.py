@@ -37,6 +37,7 @@ import pandas as pd
 
 from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.core.events import FusedSignal
+from forex_diffusion.core.names import DIMENSIONS
 
 __all__ = [
     "CATEGORICAL",
@@ -49,12 +50,7 @@ __all__ = [
 ]
 
 NUMERIC = (
-    "pattern_strength",
-    "mtf_agreement",
-    "regime_confidence",
-    "volume_confirmation",
-    "sentiment_alignment",
-    "correlation_safety",
+    *DIMENSIONS,
     "composite",
     "forecast_expectancy",
     "p_target",
@@ -88,7 +84,9 @@ def candidate_features(
     p_target = float(meta.get("p_target", math.nan))
     clipped = min(max(p_target, 1e-3), 1 - 1e-3)
     hour = close_time.hour + close_time.minute / 60
-    row: dict[str, Any] = {k: float(signal.quality.get(k, math.nan)) for k in NUMERIC[:7]}
+    row: dict[str, Any] = {
+        k: float(signal.quality.get(k, math.nan)) for k in (*DIMENSIONS, "composite")
+    }
     row.update(
         forecast_expectancy=float(meta.get("forecast_expectancy", math.nan)),
         p_target=p_target,
