@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from forex_diffusion.core.config import SignalsConfig
+from forex_diffusion.core.errors import ConfigError
+from forex_diffusion.data import load_sample
 from forex_diffusion.inference.parallel_inference import InferenceResult, ModelStatus
 from forex_diffusion.intelligence.market_context import BarContext, ContextBuilder
 from forex_diffusion.intelligence.unified_signal_fusion import SignalDecision, UnifiedSignalFusion
@@ -131,3 +134,28 @@ def test_a_long_stretch_without_an_edge_is_reported() -> None:
         "no candidate cleared the edge (min_edge_r +0.00 R) in 5 bars "
         "(2017-03-01 10:00 to 2017-03-01 14:00)"
     )
+
+
+def test_a_diffusion_checkpoint_is_used_only_when_fitted_before_the_fit_bars_end(
+    tmp_path: Path,
+) -> None:
+    from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionEstimator
+
+    candles = load_sample().iloc[:1400]
+    tiny = DiffusionConfig(
+        context=16, hidden=16, layers=1, context_dim=8, epochs=1, sampling_steps=2
+    )
+    early = tmp_path / "early.pt"
+    DiffusionEstimator(tiny).fit(candles.iloc[:600]).save(early)
+    late = tmp_path / "late.pt"
+    DiffusionEstimator(tiny).fit(candles.iloc[:1300]).save(late)
+    fit = candles.iloc[200:1200]
+    strategy = FusionStrategy({"forecaster": "diffusion", "checkpoint": str(early)})
+    series = strategy._fit("EURUSD", "H1", fit)
+    assert series.predictor is not None
+    assert series.predictor.horizons == tuple(range(1, fusion.PATH_BARS + 1))
+    [forecast] = series.predictor.predict_batch(fit, [len(fit) - 1], num_samples=8, seed=0)
+    assert forecast.samples is not None and forecast.samples.shape == (8, fusion.PATH_BARS)
+    refused = FusionStrategy({"forecaster": "diffusion", "checkpoint": str(late)})
+    with pytest.raises(ConfigError, match="after the bars before the first decision"):
+        refused._fit("EURUSD", "H1", fit)

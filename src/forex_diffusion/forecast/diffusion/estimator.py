@@ -181,6 +181,19 @@ class DiffusionPredictor(PathPredictor):
         """Bars of history an origin needs: the context and the features' warm-up."""
         return self.config.warmup
 
+    def at_horizons(self, horizons: tuple[int, ...]) -> DiffusionPredictor:
+        """The same model read at other horizons (the paths it samples reach its longest, so
+        any horizons up to that): a checkpoint trained for ``(1, 4, 12, 24)`` forecasts every
+        bar up to 24."""
+        if not horizons or min(horizons) < 1 or max(horizons) > self.config.future:
+            raise ModelError(
+                f"{self.model_id} samples paths of {self.config.future} bars: horizons "
+                f"{horizons} are out of reach"
+            )
+        other = DiffusionPredictor(config=self.config, model=self.model, meta=self.meta)
+        other.horizons = tuple(horizons)
+        return other
+
     def _paths(self, request: ForecastRequest) -> Floats:
         cfg = self.config
         positions, num_samples, noise = request.positions, request.num_samples, request.noise

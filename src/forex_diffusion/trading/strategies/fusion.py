@@ -4,9 +4,10 @@ decision to trade a candidate only where its expected result after costs is wort
 On its first decision a series fits, on the ``fit_bars`` closed bars before it (leaving out the
 last ``fit_gap``, the purge and embargo of a walk-forward fold): the
 regime detector, the pattern calibration (against the outcomes of the patterns whose expiry
-lies inside those bars), the forecaster (the bootstrap random walk, or the diffusion model) and
-the meta-model (:mod:`forex_diffusion.intelligence.meta_model`, on the candidates of the fit
-bars whose outcome is known there). Then, on every closed bar:
+lies inside those bars) and the forecaster (the bootstrap random walk, or the diffusion model:
+a ``checkpoint`` fitted before those bars end, else one trained on them), recalibrated online
+by adaptive conformal inference (``aci``,
+:class:`~forex_diffusion.forecast.conformal.AdaptiveConformal`). Then, on every closed bar:
 the candlestick patterns of that bar (from the last ``window`` bars), the chart, harmonic and
 wave patterns confirmed on it (a per-series :class:`IncrementalSwingScanner` fed every bar the
 strategy has seen, so each bar costs the same), the bar's context (regime, higher timeframes,
@@ -43,7 +44,7 @@ import logging
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,9 @@ from forex_diffusion.trading.strategies.base import (
     Strategy,
     StrategyParams,
 )
+
+if TYPE_CHECKING:
+    from forex_diffusion.forecast.diffusion import DiffusionPredictor
 
 __all__ = ["PATH_BARS", "RECENT_FAILURES", "FusionStrategy"]
 
@@ -189,8 +193,14 @@ class FusionStrategy(Strategy):
     class Params(StrategyParams):
         forecaster: Literal["bootstrap", "diffusion", "none"] = Field(
             default="bootstrap",
-            description="forecast source: the bootstrap random walk, the diffusion model "
-            "(trained on the fit bars), or none (patterns alone)",
+            description="forecast source: the bootstrap random walk, the diffusion model (the "
+            "checkpoint, else trained on the fit bars), or none (patterns alone)",
+        )
+        checkpoint: str | None = Field(
+            default=None,
+            description="a diffusion checkpoint to forecast with instead of training one on "
+            "the fit bars; it must have been fitted on bars before the first decision "
+            "(forecaster = diffusion)",
         )
         fit_bars: int = Field(
             default=1000,
@@ -294,6 +304,9 @@ class FusionStrategy(Strategy):
             predictor = BootstrapEstimator(
                 symbol=symbol, timeframe=timeframe, horizons=horizons
             ).fit(candles)
+        elif p.forecaster == "diffusion" and p.checkpoint:
+            predictor = _checkpoint(p.checkpoint, fit_end=pd.Timestamp(candles.index[-1]))
+            predictor = predictor.at_horizons(horizons)
         elif p.forecaster == "diffusion":
             from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionEstimator
 
@@ -692,6 +705,20 @@ class FusionStrategy(Strategy):
             else None,
         )
         return Decision(intents=(intent,), scored=scored)
+
+
+def _checkpoint(path: str, *, fit_end: pd.Timestamp) -> DiffusionPredictor:
+    """A diffusion checkpoint fitted on bars up to ``fit_end`` at the latest."""
+    from forex_diffusion.forecast.diffusion import DiffusionPredictor
+
+    predictor = DiffusionPredictor.load(path)
+    trained = pd.Timestamp(predictor.meta["data_end"])
+    if trained > fit_end:
+        raise ConfigError(
+            f"checkpoint {path} was fitted on bars up to {trained}, after the bars before the "
+            f"first decision (up to {fit_end}): it would forecast bars it has seen"
+        )
+    return predictor
 
 
 _DEFAULT_COSTS = CostModel(BrokerConfig())
