@@ -28,13 +28,15 @@ class Result:
     err: str
 
 
-def fxd(env: dict[str, str], *args: str, extra: dict[str, str] | None = None) -> Result:
+def fxd(
+    env: dict[str, str], *args: str, extra: dict[str, str] | None = None, timeout: float = 120
+) -> Result:
     proc = subprocess.run(
         [FXD, *args],
         capture_output=True,
         text=True,
         env={**env, **(extra or {})},
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
