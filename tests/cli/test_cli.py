@@ -421,7 +421,7 @@ def test_evaluate_exchange_rate_protocol(env: dict[str, str], tmp_path: Path) ->
 
     data = synthetic_file(tmp_path, rho=0.5)
     args = ("evaluate", "--protocol", "exchange_rate_nips", "--epochs", "1", "--samples", "20")
-    result = fxd(env, *args, "--data", str(data), "--json")
+    result = fxd(env, *args, "--data", str(data), "--json", timeout=300)  # 8 series x 5 models
     assert result.code == 0, result.err
     rows = {r["model"]: r for r in json.loads(result.out)}
     assert set(rows) >= {"diffusion", "diffusion_joint", "gaussian_rw_joint_250d", "random_walk"}
