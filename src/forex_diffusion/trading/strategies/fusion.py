@@ -98,8 +98,9 @@ PATH_BARS = 24
 """Bars ahead the forecasts sample a path for (every bar up to it): plans are valued, and in
 the ``edge`` decision held, at most this long."""
 
-META_ROWS = 20_000
-"""Labelled candidates the meta-model keeps (the newest)."""
+META_ROWS = 5_000
+"""Labelled candidates the meta-model keeps (the newest; about 2 KB each, so a long run's
+memory stays bounded)."""
 
 META_MODELS = 10
 """Fitted meta-models a strategy keeps (the newest)."""
