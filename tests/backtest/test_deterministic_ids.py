@@ -17,7 +17,9 @@ def _signal_ids(path: Path, run_id: str) -> list[str]:
     store = Store(f"sqlite:///{path}")
     store.ensure_schema()
     try:
-        config = TradingConfig(strategy="fused", strategy_params={"samples": 50})
+        config = TradingConfig(
+            strategy="fused", strategy_params={"forecaster": "bootstrap", "samples": 50}
+        )
         with RunRepository(store).recording(kind="backtest", config_hash="h", run_id=run_id):
             recorder = BufferedRecorder(store, run_id)
             result = run_backtest(

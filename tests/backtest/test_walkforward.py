@@ -78,7 +78,9 @@ def test_a_fold_whose_model_saw_its_test_period_fails(monkeypatch: pytest.Monkey
 def test_fused_walkforward_retrains_per_fold_and_purges() -> None:
     candles = load_sample().iloc[:2400]
     folds = make_folds(len(candles), folds=2, train_bars=1000, purge=24, embargo=0)
-    config = TradingConfig(strategy="fused", strategy_params={"samples": 50})
+    config = TradingConfig(
+        strategy="fused", strategy_params={"forecaster": "bootstrap", "samples": 50}
+    )
     wf = run_walkforward(
         candles, symbol="EURUSD", timeframe="H1", config=config, folds=folds, horizon=24
     )

@@ -51,8 +51,14 @@ def test_data_to_report_through_the_cli(env: dict[str, str], tmp_path: Path) -> 
     assert len(events) == 50 and {"candle"} <= {e["kind"] for e in events}
 
     # the forecaster: trained, registered, used
-    trained = fxd(env, "train", "EURUSD", "H1", "--epochs", "2", "--out", str(tmp_path / "m.pt"))
+    # fitted up to October: the backtest from 2017-11-20 forecasts with it (its fit bars end
+    # after it), instead of training one on its fit bars
+    trained = fxd(
+        env, "train", "EURUSD", "H1", "--epochs", "2", "--to", "2017-10-31",
+        "--out", str(tmp_path / "m.pt"),
+    )  # fmt: skip
     assert trained.code == 0, trained.err
+    assert "bars up to 2017-10-31" in trained.out, trained.out
     forecast = _json(env, "forecast", "EURUSD", "H1", "--samples", "50")
     assert forecast
 
@@ -68,17 +74,16 @@ def test_data_to_report_through_the_cli(env: dict[str, str], tmp_path: Path) -> 
         "--strategy",
         "fused",
         "--param",
-        "forecaster=diffusion",
-        "--param",
-        "epochs=2",
-        "--param",
         "samples=50",
         "--from",
         "2017-11-20",
         "--report",
         str(report),
-        timeout=400,  # trains the diffusion model, then forecasts every bar
+        timeout=400,  # forecasts every bar with the diffusion model
     )
+    forecaster = summary["decisions"]["forecaster"]
+    assert forecaster.startswith("diffusion checkpoint diffusion-"), forecaster
+    assert "fitted up to 2017-10-31" in forecaster, forecaster
     sources = summary["pnl_by_source"]
     assert {"forecast", "pattern"} <= set(sources), sources  # every source reaches trades
     assert summary["trade_count"] > 0 and summary["engine"] == "event"

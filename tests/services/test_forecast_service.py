@@ -8,10 +8,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from forex_diffusion.core.config import RootConfig
 from forex_diffusion.core.errors import ConfigError, DataError, ModelError
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.data import load_sample
 from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionPredictor
+from forex_diffusion.services.backtest import BacktestRequest, backtest
+from forex_diffusion.services.config import with_strategy
 from forex_diffusion.services.forecast import (
     EvaluateRequest,
     EvaluationProtocol,
@@ -20,8 +23,10 @@ from forex_diffusion.services.forecast import (
     evaluate,
     fit_diffusion,
     forecast,
+    fused_fit_end,
     register_model,
     train,
+    with_registered_checkpoint,
 )
 from forex_diffusion.storage import CandleRepository, Store, TrainedModelRepository
 
@@ -144,3 +149,57 @@ def test_a_series_without_bars_is_a_data_error(store: Store) -> None:
         train(store, TrainRequest(symbol=EURUSD, timeframe=H1, epochs=1, options=TINY))
     with pytest.raises(DataError, match="no EURUSD H1 candles in the store"):
         forecast(store, ForecastRequest(symbol=EURUSD, timeframe=H1))
+
+
+def _fused(**params: Any) -> RootConfig:
+    return with_strategy(RootConfig(), "fused", params)
+
+
+@SQLITE
+def test_a_fused_run_forecasts_with_the_newest_model_fitted_before_its_fit_bars_end(
+    stored: Store, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    def registered(end: int, horizons: tuple[int, ...], name: str) -> Path:
+        config = DiffusionConfig(horizons=horizons, epochs=1, **TINY)
+        predictor = fit_diffusion(sample.iloc[:end], config)
+        path = predictor.save(tmp_path / name)
+        register_model(predictor, sample.iloc[:end], config, path, store=stored)
+        return path.resolve()
+
+    early = registered(400, (1, 4, 12, 24), "early.pt")
+    registered(300, (1, 4), "short.pt")  # newer, but its paths do not reach 24 bars
+    late = registered(800, (1, 4, 12, 24), "late.pt")
+    gone = registered(850, (1, 4, 12, 24), "gone.pt")
+    gone.unlink()  # registered, but its file was deleted: skipped
+
+    def picked(config: RootConfig, end: int) -> object:
+        chosen = with_registered_checkpoint(stored, config, EURUSD, H1, fit_end=sample.index[end])
+        return chosen.trading.strategy_params.get("checkpoint")
+
+    assert picked(_fused(), 600) == str(early)  # the late one saw bars after the fit's end
+    assert picked(_fused(), 900) == str(late)
+    assert picked(_fused(), 200) is None  # none fitted that early: the run trains its own
+    assert picked(_fused(forecaster="bootstrap"), 900) is None
+    assert picked(_fused(checkpoint="mine.pt"), 900) == "mine.pt"  # named: kept
+    assert picked(with_strategy(RootConfig(), "sma_cross"), 900) is None
+
+    # where the fit ends: the first decision waits for fit_bars + fit_gap bars
+    config = _fused(fit_bars=900, fit_gap=24)
+    assert fused_fit_end(sample, 950, config) == sample.index[950 - 1 - 24]
+    assert fused_fit_end(sample, 0, config) == sample.index[900 - 1]
+
+    # a backtest picks it up, forecasts with it and stores which
+    outcome = backtest(
+        stored,
+        RootConfig(),
+        BacktestRequest(
+            symbol=EURUSD,
+            timeframe=H1,
+            strategy="fused",
+            params={"fit_bars": 900, "samples": 20},
+            start=sample.index[950],
+        ),
+    )
+    used = outcome.result.decisions["forecaster"]
+    assert used.startswith(f"diffusion checkpoint {DiffusionPredictor.load(late).model_id}")
+    assert outcome.config.trading.strategy_params["checkpoint"] == str(late)

@@ -50,8 +50,18 @@ def train(
             help="Checkpoint path (default: the user data dir's models/).", dir_okay=False
         ),
     ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Last bar it is fitted on, ISO 8601 as in `fxd backtest --from` (default: the "
+            "newest stored bar). A backtest or paper run of the fused strategy forecasts with "
+            "the newest registered model fitted before its own fit bars end.",
+        ),
+    ] = None,
 ) -> None:
     """Train the diffusion forecaster on the stored bars and register it in the store."""
+    from forex_diffusion.cli.times import parse_time
     from forex_diffusion.services.forecast import TrainRequest
     from forex_diffusion.services.forecast import train as run
 
@@ -62,12 +72,14 @@ def train(
         epochs=epochs,
         seed=seed,
         out=out,
+        end=parse_time(to, option="--to"),
     )
     with progress_bars() as progress:
         outcome = run(state.store(), request, progress=progress)
     console.print(
         f"trained {outcome.model_id} on {outcome.bars:,} {request.symbol} "
-        f"{request.timeframe.value} bars ({outcome.train_windows:,} training windows, "
+        f"{request.timeframe.value} bars up to {outcome.predictor.meta['data_end']} "
+        f"({outcome.train_windows:,} training windows, "
         f"{outcome.epochs} epochs, validation CRPS {outcome.val_crps:.4f}); saved to "
         f"{outcome.path}",
         soft_wrap=True,

@@ -28,6 +28,11 @@ from forex_diffusion.core.errors import ConfigError, RunFailedError
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.distributed.pools import Engine
 from forex_diffusion.services.config import Scalar, run_settings, with_strategy
+from forex_diffusion.services.forecast import (
+    default_model_path,
+    fused_fit_end,
+    with_registered_checkpoint,
+)
 from forex_diffusion.services.progress import Progress, silent, tracked_mapper
 from forex_diffusion.services.series import Span, load_series
 from forex_diffusion.storage import (
@@ -117,7 +122,6 @@ def register_meta_models(
     """Save the meta-models a fused strategy fitted (joblib files in the models directory)
     and register each with its data hash and out-of-fold scores, like a forecaster
     checkpoint (kind ``meta``); returns their model ids."""
-    from forex_diffusion.services.forecast import default_model_path
     from forex_diffusion.storage.models import to_ms
     from forex_diffusion.storage.repositories import TrainedModelRepository
 
@@ -158,6 +162,11 @@ def backtest(
     span = load_series(
         store, request.symbol, request.timeframe, start=request.start, end=request.end
     )
+    warm = 0 if span.warmup is None else len(span.warmup)
+    cfg = with_registered_checkpoint(
+        store, cfg, request.symbol, request.timeframe, fit_end=fused_fit_end(span.all, warm, cfg)
+    )
+    trading = cfg.trading
     rid = request.run_id or f"bt-{uuid.uuid4().hex[:12]}"
     digest, stored = run_settings(
         trading, cfg.signals, costs="default" if request.costs else "none", **request.settings
@@ -303,6 +312,12 @@ def walkforward(
         embargo=request.embargo,
         anchored=request.anchored,
     )
+    if folds:  # the first fold's fit ends first: a checkpoint fitted before it suits every fold
+        fit_end = pd.Timestamp(candles.index[folds[0].train_end - 1])
+        cfg = with_registered_checkpoint(
+            store, cfg, request.symbol, request.timeframe, fit_end=fit_end
+        )
+        trading = cfg.trading
     digest, stored = run_settings(
         trading,
         cfg.signals,

@@ -10,6 +10,7 @@ checkpoint (default: the newest registered for the series). An evaluation follow
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +26,7 @@ from forex_diffusion.services.series import load_series
 from forex_diffusion.storage import Store, TrainedModelRepository
 
 if TYPE_CHECKING:
+    from forex_diffusion.core.config import RootConfig
     from forex_diffusion.core.events import Forecast
     from forex_diffusion.forecast.base import Predictor
     from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionPredictor
@@ -42,9 +44,13 @@ __all__ = [
     "evaluate",
     "fit_diffusion",
     "forecast",
+    "fused_fit_end",
     "register_model",
     "train",
+    "with_registered_checkpoint",
 ]
+
+log = logging.getLogger(__name__)
 
 QUANTILE_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 """The quantiles a forecast reports per horizon."""
@@ -131,6 +137,9 @@ class TrainRequest:
     seed: int = 0
     out: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    end: pd.Timestamp | None = None
+    """The last bar it is fitted on (default: the newest stored): a model fitted up to a date
+    is the one a later backtest or paper run of the fused strategy picks up."""
 
     def __post_init__(self) -> None:
         if not self.horizons or min(self.horizons) < 1:
@@ -181,7 +190,7 @@ class TrainOutcome:
 
 def train(store: Store, request: TrainRequest, *, progress: Progress = silent) -> TrainOutcome:
     """Fit the diffusion forecaster on the stored bars, save it and register it."""
-    candles = load_series(store, request.symbol, request.timeframe).all
+    candles = load_series(store, request.symbol, request.timeframe, end=request.end).all
     config = request.diffusion_config()
     predictor = fit_diffusion(candles, config, progress=progress)
     target = request.out or default_model_path(predictor.model_id)
@@ -424,3 +433,51 @@ def _evaluate_exchange_rate(request: EvaluateRequest, *, progress: Progress) -> 
             "note": f"failed: {reason}",
         }
     return EvaluateOutcome(request.protocol, table)
+
+
+def fused_fit_end(candles: pd.DataFrame, traded_from: int, config: RootConfig) -> pd.Timestamp:
+    """The last bar the fused strategy of ``config`` fits its models on when it trades
+    ``candles`` from position ``traded_from`` (earlier bars warm it up): its first decision
+    waits for ``fit_bars + fit_gap`` earlier bars and leaves out the last ``fit_gap``."""
+    from forex_diffusion.trading.strategies.fusion import FusionStrategy
+
+    p = FusionStrategy.Params.model_validate(config.trading.strategy_params)
+    first = max(traded_from, p.fit_bars + p.fit_gap)
+    return pd.Timestamp(candles.index[max(0, min(first, len(candles)) - 1 - p.fit_gap)])
+
+
+def with_registered_checkpoint(
+    store: Store,
+    config: RootConfig,
+    symbol: Symbol,
+    timeframe: Timeframe,
+    *,
+    fit_end: pd.Timestamp,
+) -> RootConfig:
+    """``config`` with the fused strategy's diffusion forecaster given the newest registered
+    checkpoint of the series that was fitted on bars up to ``fit_end`` (the last bar the
+    strategy fits on) at the latest and samples paths long enough; unchanged for another
+    strategy or forecaster, a checkpoint already named, or none registered (the strategy then
+    trains one on its fit bars). A registered file that is gone is skipped with a warning."""
+    from forex_diffusion.services.config import with_strategy
+    from forex_diffusion.storage.models import to_ms
+    from forex_diffusion.trading.strategies.fusion import PATH_BARS, FusionStrategy
+
+    trading = config.trading
+    if trading.strategy != "fused":
+        return config
+    params = FusionStrategy.Params.model_validate(trading.strategy_params)
+    if params.forecaster != "diffusion" or params.checkpoint:
+        return config
+    rows = TrainedModelRepository(store).fitted_before(
+        symbol.name, timeframe.value, end_ms=to_ms(fit_end)
+    )
+    for row in rows:
+        if max(row["horizons"], default=0) < PATH_BARS:
+            continue
+        if not Path(row["path"]).is_file():
+            log.warning("registered model %s: %s is gone, skipped", row["model_id"], row["path"])
+            continue
+        log.info("fused strategy forecasts with the registered model %s", row["model_id"])
+        return with_strategy(config, None, {"checkpoint": row["path"]})
+    return config

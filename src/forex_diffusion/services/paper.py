@@ -30,7 +30,8 @@ from forex_diffusion.core.config import RootConfig, SignalsConfig
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.services.config import Scalar, with_strategy
-from forex_diffusion.storage import Store
+from forex_diffusion.services.forecast import fused_fit_end, with_registered_checkpoint
+from forex_diffusion.storage import CandleRepository, Store
 from forex_diffusion.trading.paper import PaperRun, resume_paper, start_paper
 from forex_diffusion.trading.paper_control import PaperSupervisor
 
@@ -71,9 +72,24 @@ class PaperStartRequest:
     start: pd.Timestamp | None = None
 
 
-def _run_config(config: RootConfig, request: PaperStartRequest) -> tuple[str, RootConfig]:
-    """The run id and the root config the run trades with (the strategy checked)."""
+def _run_config(
+    store: Store, config: RootConfig, request: PaperStartRequest
+) -> tuple[str, RootConfig]:
+    """The run id and the root config the run trades with (the strategy checked; a fused
+    strategy's diffusion forecaster given the newest registered checkpoint fitted before its
+    fit bars end, stored with the run so that a resume forecasts with the same)."""
     cfg = with_strategy(config, request.strategy, request.params)
+    if cfg.trading.strategy == "fused":
+        candles = CandleRepository(store).load(request.symbol, request.timeframe)
+        if len(candles):
+            warm = 0 if request.start is None else int((candles.index < request.start).sum())
+            cfg = with_registered_checkpoint(
+                store,
+                cfg,
+                request.symbol,
+                request.timeframe,
+                fit_end=fused_fit_end(candles, warm, cfg),
+            )
     return request.run_id or f"paper-{uuid.uuid4().hex[:10]}", cfg
 
 
@@ -129,7 +145,7 @@ def start_paper_run(store: Store, config: RootConfig, request: PaperStartRequest
     gated by its ``[signals]``, both stored with the run; ready to :func:`trade`. A
     :class:`DataError` for a series without bars, a :class:`ConfigError` naming a wrong
     strategy or parameter."""
-    run_id, cfg = _run_config(config, request)
+    run_id, cfg = _run_config(store, config, request)
     run = start_paper(
         store,
         run_id=run_id,
@@ -253,7 +269,7 @@ def start_in_server(
     ``supervisor``. A :class:`NotFoundError` for a series without bars, a
     :class:`ConflictError` for a run id already in the server, a :class:`ConfigError` naming a
     wrong strategy or parameter."""
-    run_id, cfg = _run_config(config, request)
+    run_id, cfg = _run_config(supervisor.store, config, request)
     return PaperStatus.from_snapshot(
         supervisor.start(
             run_id=run_id,

@@ -52,24 +52,43 @@ class TrainedModelRepository:
         self, symbol: str, timeframe: str, *, kind: str = "diffusion"
     ) -> dict[str, Any] | None:
         """The newest registered model for a series, as a dict, or ``None``."""
-        stmt = (
-            select(TrainedModelRow)
-            .where(
-                TrainedModelRow.symbol == Symbol.parse(symbol).name,
-                TrainedModelRow.timeframe == Timeframe.parse(timeframe).value,
-                TrainedModelRow.kind == kind,
-            )
-            .order_by(TrainedModelRow.created_at.desc())
-            .limit(1)
+        found = self.fitted_before(symbol, timeframe, kind=kind, limit=1)
+        return found[0] if found else None
+
+    def fitted_before(
+        self,
+        symbol: str,
+        timeframe: str,
+        *,
+        kind: str = "diffusion",
+        end_ms: int | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The registered models of a series, newest first, as dicts; with ``end_ms`` only
+        those fitted on bars up to that time (epoch ms) at the latest."""
+        stmt = select(TrainedModelRow).where(
+            TrainedModelRow.symbol == Symbol.parse(symbol).name,
+            TrainedModelRow.timeframe == Timeframe.parse(timeframe).value,
+            TrainedModelRow.kind == kind,
         )
+        if end_ms is not None:
+            stmt = stmt.where(TrainedModelRow.data_end_ts <= end_ms)
+        stmt = stmt.order_by(
+            TrainedModelRow.created_at.desc(),
+            TrainedModelRow.data_end_ts.desc(),
+            TrainedModelRow.model_id,
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
         with self.store.session() as session:
-            row = session.scalars(stmt).first()
-            if row is None:
-                return None
-            return {
-                "model_id": row.model_id,
-                "path": row.path,
-                "created_at": row.created_at,
-                "data_end_ts": row.data_end_ts,
-                "metrics": row.metrics,
-            }
+            return [
+                {
+                    "model_id": row.model_id,
+                    "path": row.path,
+                    "created_at": row.created_at,
+                    "data_end_ts": row.data_end_ts,
+                    "horizons": list(row.horizons or []),
+                    "metrics": row.metrics,
+                }
+                for row in session.scalars(stmt)
+            ]

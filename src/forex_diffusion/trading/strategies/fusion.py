@@ -4,8 +4,9 @@ decision to trade a candidate only where its expected result after costs is wort
 On its first decision a series fits, on the ``fit_bars`` closed bars before it (leaving out the
 last ``fit_gap``, the purge and embargo of a walk-forward fold): the
 regime detector, the pattern calibration (against the outcomes of the patterns whose expiry
-lies inside those bars) and the forecaster (the bootstrap random walk, or the diffusion model:
-a ``checkpoint`` fitted before those bars end, else one trained on them), recalibrated online
+lies inside those bars) and the forecaster (by default the diffusion model: a ``checkpoint``
+fitted before those bars end, which the services pick from the registered ones, else one
+trained on them; or the bootstrap random walk), recalibrated online
 by adaptive conformal inference (``aci``,
 :class:`~forex_diffusion.forecast.conformal.AdaptiveConformal`). Then, on every closed bar:
 the candlestick patterns of that bar (from the last ``window`` bars), the chart, harmonic and
@@ -193,9 +194,9 @@ class FusionStrategy(Strategy):
 
     class Params(StrategyParams):
         forecaster: Literal["bootstrap", "diffusion", "none"] = Field(
-            default="bootstrap",
-            description="forecast source: the bootstrap random walk, the diffusion model (the "
-            "checkpoint, else trained on the fit bars), or none (patterns alone)",
+            default="diffusion",
+            description="forecast source: the diffusion model (the checkpoint, else trained on "
+            "the fit bars), the bootstrap random walk, or none (patterns alone)",
         )
         checkpoint: str | None = Field(
             default=None,
@@ -278,6 +279,9 @@ class FusionStrategy(Strategy):
         """The last fitted meta-models (the run saves and registers them)."""
         self.meta_skipped = 0
         self.meta_fit_count = 0
+        self.forecaster_used: str | None = None
+        """What forecast the decisions (``bootstrap``, ``none``, the diffusion checkpoint or
+        the bars it was trained on), once fitted."""
 
     @property
     def warmup(self) -> int:
@@ -301,13 +305,17 @@ class FusionStrategy(Strategy):
         )
         predictor: Predictor | None = None
         horizons = tuple(range(1, PATH_BARS + 1))
+        used: str = p.forecaster
         if p.forecaster == "bootstrap":
             predictor = BootstrapEstimator(
                 symbol=symbol, timeframe=timeframe, horizons=horizons
             ).fit(candles)
         elif p.forecaster == "diffusion" and p.checkpoint:
-            predictor = _checkpoint(p.checkpoint, fit_end=pd.Timestamp(candles.index[-1]))
-            predictor = predictor.at_horizons(horizons)
+            loaded = _checkpoint(p.checkpoint, fit_end=pd.Timestamp(candles.index[-1]))
+            predictor = loaded.at_horizons(horizons)
+            used = (
+                f"diffusion checkpoint {loaded.model_id} (fitted up to {loaded.meta['data_end']})"
+            )
         elif p.forecaster == "diffusion":
             from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionEstimator
 
@@ -315,8 +323,15 @@ class FusionStrategy(Strategy):
                 symbol=symbol, timeframe=timeframe, epochs=p.epochs, seed=p.seed, horizons=horizons
             )
             predictor = DiffusionEstimator(config).fit(candles)
+            used = (
+                f"diffusion trained on the {len(candles):,} fit bars "
+                f"({candles.index[0]:%Y-%m-%d %H:%M} to {candles.index[-1]:%Y-%m-%d %H:%M}, "
+                f"{p.epochs} epochs)"
+            )
         if predictor is not None and p.aci:
             predictor = AdaptiveConformal(predictor)
+            used += ", recalibrated online (adaptive conformal)"
+        self.forecaster_used = used
         fusion = UnifiedSignalFusion.from_config(
             self.gate, scope=self.run_id, calibration=calibration
         )
@@ -633,6 +648,7 @@ class FusionStrategy(Strategy):
             "meta_model": self.meta_fits[-1] if self.meta_fits else None,
             "meta_fits": self.meta_fit_count,
             "meta_skipped": self.meta_skipped,
+            "forecaster": self.forecaster_used,
         }
 
     def on_bar(self, view: BarView) -> Decision:
