@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,4 @@ def test_data_to_report_through_the_cli(env: dict[str, str], tmp_path: Path) -> 
     html = report.read_text(encoding="utf-8")
     assert re.search(r"<script[^>]*\bsrc=", html) is None and "Plotly.newPlot" in html
     assert summary["run_id"] in html
+    assert f"forecaster: {html_escape(forecaster)}" in html

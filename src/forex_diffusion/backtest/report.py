@@ -340,6 +340,8 @@ def _decision_section(decisions: Mapping[str, Any]) -> str:
     ]
     if decisions.get("notice"):
         parts.append(f'<p class="note"><b>{html.escape(decisions["notice"])}</b></p>')
+    if decisions.get("forecaster"):
+        parts.append(f'<p class="note">forecaster: {html.escape(decisions["forecaster"])}.</p>')
     meta = decisions.get("meta_model")
     if not meta:
         parts.append('<p class="note">no meta-model was fitted (too few labelled candidates).</p>')

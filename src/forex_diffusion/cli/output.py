@@ -65,6 +65,8 @@ def print_decisions(out: Console, decisions: list[dict[str, Any]]) -> None:
         )
         if d.get("notice"):
             out.print(f"{label}{d['notice']}", soft_wrap=True, markup=False)
+        if d.get("forecaster"):
+            out.print(f"{label}forecaster: {d['forecaster']}", soft_wrap=True, markup=False)
 
 
 def print_comparison(comparison: dict[str, Any]) -> None:
