@@ -346,13 +346,17 @@ def _decision_section(decisions: Mapping[str, Any]) -> str:
     if not meta:
         parts.append('<p class="note">no meta-model was fitted (too few labelled candidates).</p>')
         return "".join(parts)
+    made = meta.get("oof_selected_r")
+    made = "-" if made is None or made != made else f"{made:+.3f} R"
     parts.append(
         f'<p class="note">meta-model {html.escape(str(meta["kind"]))} with '
         f"{html.escape(str(meta['calibration']))} calibration, fitted "
         f"{decisions.get('meta_fits', 0)} times; the last on {meta['rows']:,} labelled "
         f"candidates ({meta['data_start']} to {meta['data_end']}, data hash "
         f"{str(meta['data_hash'])[:12]}), {'used' if meta.get('used') else 'not used'}: "
-        f"its out-of-fold Brier score must beat the base rate's.</p>"
+        f"its out-of-fold Brier score must beat the base rate's, and the candidates past the "
+        f"gate it would have traded out of fold ({meta.get('oof_selected', 0):,}; at least "
+        f"{meta.get('oof_min', '-')}) must have made money after costs ({made} each).</p>"
     )
     folds = [
         (

@@ -50,9 +50,15 @@ def print_decisions(out: Console, decisions: list[dict[str, Any]]) -> None:
         label = f"fold {n}: " if len(decisions) > 1 else ""
         reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(d.get("reasons", {}).items()))
         meta = d.get("meta_model") or {}
+        checked = ""
+        if meta.get("oof_selected") is not None:
+            made = meta.get("oof_selected_r")
+            checked = f", out of fold it would have traded {meta['oof_selected']:,}" + (
+                f" making {made:+.3f} R each" if made is not None and made == made else ""
+            )
         skill = (
             f"; meta-model Brier {meta['brier']:.4f} vs base rate {meta['brier_base']:.4f}"
-            f" ({'used' if meta.get('used') else 'not used'})"
+            f"{checked} ({'used' if meta.get('used') else 'not used'})"
             if meta.get("brier") is not None
             else "; no meta-model fitted"
         )

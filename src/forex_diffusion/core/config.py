@@ -29,6 +29,7 @@ from forex_diffusion.core.errors import ConfigError
 from forex_diffusion.core.trading_config import TradingConfig
 
 __all__ = [
+    "DECISION_VARIANTS_TRIED",
     "ENV_PREFIX",
     "GATE_THRESHOLD",
     "MIN_EDGE_R",
@@ -61,6 +62,7 @@ class StorageConfig(FrozenModel):
 
 
 GATE_THRESHOLD = 0.65
+"""The quality gate's default threshold: the composite a signal needs to pass."""
 
 MIN_EDGE_R = 0.2
 """The default ``[signals] min_edge_r`` (chosen on validation folds: docs/decision.md)."""
@@ -68,7 +70,11 @@ MIN_EDGE_R = 0.2
 MIN_EDGE_R_TRIED = 4
 """``min_edge_r`` values the study behind :data:`MIN_EDGE_R` tried (docs/decision.md): they
 count among the configurations a comparison's deflated Sharpe ratio deflates for."""
-"""The quality gate's default threshold: the composite a signal needs to pass."""
+
+DECISION_VARIANTS_TRIED = 2
+"""Versions of the edge decision studied on the demo's folds (docs/decision.md): without and
+with the out-of-fold check of the meta-model's selections; they count among the
+configurations a comparison's deflated Sharpe ratio deflates for."""
 
 
 class SignalsConfig(FrozenModel):

@@ -259,6 +259,9 @@ class MetaModel:
         self.calibrator: _Calibrator | None = None
         self.folds: list[FoldMetrics] = []
         self.rows = 0
+        self.oof: np.ndarray = np.empty(0)
+        """Per fitted row, its out-of-fold probability calibrated on the other folds (NaN
+        where its fold was not scored): what the model would have said before seeing it."""
         self.base_rate = math.nan
         self.data_hash = ""
         self.data_start: pd.Timestamp | None = None
@@ -307,12 +310,14 @@ class MetaModel:
                 f"meta-model: too few out-of-fold predictions to calibrate ({int(done.sum())})"
             )
         self.folds = []
+        self.oof = np.full(len(y), np.nan)
         for k, train, test in scored:
             others = done.copy()
             others[test] = False
             if others.sum() < 10 or len(np.unique(y[others])) < 2:
                 continue
             cal = _Calibrator(oof[others], y[others])(oof[test])
+            self.oof[test] = cal
             base = float(y[train].mean())
             self.folds.append(
                 FoldMetrics(

@@ -23,7 +23,7 @@ from forex_diffusion.backtest.report import pattern_marks, scanned_marks, write_
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
 from forex_diffusion.backtest.walkforward import Fold, WalkForward, make_folds, run_walkforward
 from forex_diffusion.core.adaptation import Adaptation
-from forex_diffusion.core.config import MIN_EDGE_R_TRIED, RootConfig
+from forex_diffusion.core.config import DECISION_VARIANTS_TRIED, MIN_EDGE_R_TRIED, RootConfig
 from forex_diffusion.core.errors import ConfigError, RunFailedError
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.distributed.pools import Engine
@@ -419,7 +419,8 @@ def walkforward(
                 symbol=request.symbol.name,
                 timeframe=request.timeframe.value,
                 config=trading,
-                trials=len(DECISIONS) + MIN_EDGE_R_TRIED,
+                # the rules, the min_edge_r values and the edge decision's other version
+                trials=len(DECISIONS) + MIN_EDGE_R_TRIED + DECISION_VARIANTS_TRIED - 1,
                 seeds=request.seeds,
             )
             progress(f"random entries ({request.seeds} seeds)", 1, 1)

@@ -15,6 +15,7 @@ from forex_diffusion.inference.parallel_inference import InferenceResult, ModelS
 from forex_diffusion.intelligence.market_context import BarContext, ContextBuilder
 from forex_diffusion.intelligence.unified_signal_fusion import SignalDecision, UnifiedSignalFusion
 from forex_diffusion.patterns.swing_patterns import IncrementalSwingScanner
+from forex_diffusion.trading.plan_value import PlanValue
 from forex_diffusion.trading.strategies import fusion
 from forex_diffusion.trading.strategies.fusion import FusionStrategy
 from tests.intelligence.test_unified_signal_fusion import HOUR, T0, cand, context
@@ -159,3 +160,39 @@ def test_a_diffusion_checkpoint_is_used_only_when_fitted_before_the_fit_bars_end
     refused = FusionStrategy({"forecaster": "diffusion", "checkpoint": str(late)})
     with pytest.raises(ConfigError, match="after the bars before the first decision"):
         refused._fit("EURUSD", "H1", fit)
+
+
+def _history(n: int, *, realized: str, seed: int = 0) -> fusion._Labelled:
+    """``n`` labelled candidates past the gate whose P(target first) rises with the composite
+    (a learnable signal); each plan pays +2 R at its target and -1 R at its stop. ``realized``:
+    ``"plan"`` (the trade made what the plan pays) or ``"costs"`` (every trade lost 0.3 R)."""
+    from tests.intelligence.test_meta_model import synthetic
+
+    rows, _, start = synthetic(n, seed=seed)
+    p = 1 / (1 + np.exp(-8 * (rows["composite"].to_numpy() - 0.5)))
+    label = (np.random.default_rng(seed + 1).uniform(size=n) < p).astype(float)
+    value = PlanValue(0.3, 0.7, 0.0, 0.0, 0.0, 0.05, 2.0, -1.0, 0.0, 24)
+    h = fusion._Labelled()
+    for k in range(n):
+        row = rows.iloc[k].to_dict()
+        h.add(row, start[k], start[k] + 24 * HOUR, ("bull", 1.1, 1.102, 1.099), value, True)
+        h.label.append(float(label[k]))
+        h.realized.append((2.0 if label[k] else -1.0) if realized == "plan" else -0.3)
+    return h
+
+
+@pytest.mark.parametrize(("realized", "used"), [("plan", True), ("costs", False)])
+def test_a_meta_model_is_used_only_when_its_out_of_fold_selections_made_money(
+    realized: str, used: bool
+) -> None:
+    signals = SignalsConfig(decision="edge", min_edge_r=0.2, threshold=0.0)
+    strategy = FusionStrategy({}, signals=signals)
+    series, _, _ = _series_and_decisions(signals)
+    series.history = _history(1200, realized=realized)
+    strategy._refit(series)
+    fit = strategy.meta_fits[-1]
+    assert fit["brier"] < fit["brier_base"]  # skilful either way
+    # out of fold, the candidates with a high calibrated p_win cleared the edge
+    assert fit["oof_selected"] >= fusion.MIN_CHECKED
+    assert (fit["oof_selected_r"] > 0) is used
+    assert fit["used"] is used and (series.meta is not None) is used

@@ -109,6 +109,11 @@ META_MODELS = 10
 EMBARGO_BARS = 12
 """Bars after a meta-model test fold that no training row may start in."""
 
+MIN_CHECKED = 20
+"""Out-of-fold selections the check of a meta-model needs: it is used only when at least this
+many labelled candidates past the gate would have cleared the edge out of fold and their mean
+realized R after costs is positive."""
+
 RECENT_FAILURES = 100
 """Forecast failure reasons a strategy keeps (it counts all of them)."""
 
@@ -124,7 +129,13 @@ class _Labelled:
     end: list[pd.Timestamp] = field(default_factory=list)
     plans: list[tuple[str, float, float, float]] = field(default_factory=list)
     """Direction (bull or bear), entry, target, stop."""
+    values: list[PlanValue] = field(default_factory=list)
+    """What the paths said each plan was worth (its results in R after costs)."""
+    eligible: list[bool] = field(default_factory=list)
+    """Whether the gate selected the candidate (the edge decision may trade only those)."""
     label: list[float] = field(default_factory=list)
+    realized: list[float] = field(default_factory=list)
+    """The R after costs a trade on the plan made (labelled rows)."""
 
     def add(
         self,
@@ -132,16 +143,29 @@ class _Labelled:
         start: pd.Timestamp,
         end: pd.Timestamp,
         plan: tuple[str, float, float, float],
+        value: PlanValue,
+        eligible: bool,
     ) -> None:
         self.rows.append(row)
         self.start.append(start)
         self.end.append(end)
         self.plans.append(plan)
+        self.values.append(value)
+        self.eligible.append(eligible)
 
     def keep_last(self, n: int) -> None:
         """Forget all but the newest ``n`` rows (a long run's memory stays bounded)."""
         if len(self.rows) > n:
-            for name in ("rows", "start", "end", "plans", "label"):
+            for name in (
+                "rows",
+                "start",
+                "end",
+                "plans",
+                "values",
+                "eligible",
+                "label",
+                "realized",
+            ):
                 values = getattr(self, name)
                 del values[: len(values) - n]
 
@@ -362,6 +386,8 @@ class FusionStrategy(Strategy):
                 pd.Timestamp(ctx.timestamp),
                 pd.Timestamp(ctx.timestamp) + c.value.bars * ctx.bar,
                 (sig.direction, sig.entry_price, c.target, c.stop),
+                c.value,
+                c.reason in ("selected", "edge"),  # past the gate (the edge may refuse it)
             )
 
     def _label(self, series: _Series, candles: pd.DataFrame) -> None:
@@ -383,17 +409,29 @@ class FusionStrategy(Strategy):
         )
         known = out["direction_hit"].notna().to_numpy()
         first = (out["target_first"].to_numpy() == 1.0).astype(float)
+        exit_price = out["exit_price"].to_numpy(float)
+        h = series.history
         for n, k in enumerate(done):
             if known[n]:
-                series.history.add(pend.rows[k], pend.start[k], pend.end[k], pend.plans[k])
-                series.history.label.append(float(first[n]))
-        series.history.keep_last(META_ROWS)
+                direction, entry, _, stop = pend.plans[k]
+                value = pend.values[k]
+                h.add(
+                    pend.rows[k], pend.start[k], pend.end[k], pend.plans[k], value, pend.eligible[k]
+                )
+                h.label.append(float(first[n]))
+                sign = 1.0 if direction == "bull" else -1.0
+                risk = abs(entry - stop)
+                gross = sign * (exit_price[n] - entry) / risk if risk > 0 else 0.0
+                h.realized.append(gross - value.cost_r)
+        h.keep_last(META_ROWS)
         keep = sorted(set(range(len(pend.end))) - set(done))
         series.pending = _Labelled(
             [pend.rows[k] for k in keep],
             [pend.start[k] for k in keep],
             [pend.end[k] for k in keep],
             [pend.plans[k] for k in keep],
+            [pend.values[k] for k in keep],
+            [pend.eligible[k] for k in keep],
         )
 
     def _refit(self, series: _Series) -> None:
@@ -416,11 +454,34 @@ class FusionStrategy(Strategy):
             logger.info("fused strategy: meta-model not refitted: %s", exc)
             self.meta_skipped += 1
             return
-        # a model whose out-of-fold probabilities do not beat the base rate is not used
-        series.meta = model if model.skilful else None
+        # a model is used only when its out-of-fold probabilities beat the base rate's and
+        # the candidates it would have let through out of fold made money after costs
+        picked, made = self._selection_check(model, h)
+        used = model.skilful and picked >= MIN_CHECKED and made > 0
+        series.meta = model if used else None
         self.meta_fit_count += 1
-        self.meta_fits.append({**model.summary(), "used": model.skilful})
+        self.meta_fits.append(
+            {
+                **model.summary(),
+                "used": used,
+                "oof_selected": picked,
+                "oof_selected_r": made,
+                "oof_min": MIN_CHECKED,
+            }
+        )
         self.meta_models.append(model)
+
+    def _selection_check(self, model: MetaModel, h: _Labelled) -> tuple[int, float]:
+        """How many labelled candidates past the gate the edge decision would have traded
+        with ``model``'s out-of-fold probabilities, and their mean realized R after costs
+        (NaN when none)."""
+        floor = self.gate.min_edge_r
+        made = [
+            h.realized[k]
+            for k, p in enumerate(model.oof)
+            if h.eligible[k] and np.isfinite(p) and _edge(h.values[k], float(p)) > floor
+        ]
+        return len(made), float(np.mean(made)) if made else float("nan")
 
     def _patterns(
         self, series: _Series, seen: pd.DataFrame, window: pd.DataFrame
