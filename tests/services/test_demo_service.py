@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from forex_diffusion.api.app import create_app
 from forex_diffusion.core.config import RootConfig, SignalsConfig
 from forex_diffusion.forecast.diffusion import DiffusionConfig, DiffusionPredictor
 from forex_diffusion.services import demo as module
@@ -16,6 +17,7 @@ from forex_diffusion.services.demo import DemoRequest, demo
 from forex_diffusion.services.forecast import fit_diffusion
 from forex_diffusion.services.progress import Progress, silent
 from forex_diffusion.storage import RunRepository, Store, TrainedModelRepository
+from tests.api.http import call, serving
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 TINY: dict[str, Any] = {"context": 16, "hidden": 16, "layers": 1, "context_dim": 8}
@@ -86,6 +88,9 @@ def test_the_quick_demo_stores_its_study_with_the_signals_section(
         assert sum(fold["decisions"]["reasons"].values()) > 0
     page = outcome.report.read_text()
     assert "Decision rules compared on the same folds" in page and "Decision and meta-model" in page
+    with serving(create_app(store, token="t")) as url:  # and the API serves it as stored
+        code, body = call(f"{url}/runs/{study.run_id}", token="t")
+    assert code == 200 and body["metrics"]["comparison"] == comparison
 
     model = TrainedModelRepository(store).latest("EURUSD", "H1")
     assert model is not None and Path(model["path"]).parent == tmp_path
