@@ -11,6 +11,7 @@ from forex_diffusion.backtest.walkforward import (
     make_folds,
     run_walkforward,
 )
+from forex_diffusion.core.config import SignalsConfig
 from forex_diffusion.core.errors import DataError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.data.sample import load_sample
@@ -81,8 +82,14 @@ def test_fused_walkforward_retrains_per_fold_and_purges() -> None:
     config = TradingConfig(
         strategy="fused", strategy_params={"forecaster": "bootstrap", "samples": 50}
     )
-    wf = run_walkforward(
-        candles, symbol="EURUSD", timeframe="H1", config=config, folds=folds, horizon=24
+    wf = run_walkforward(  # the gate's selection is traded: trades to check (the edge may wait)
+        candles,
+        symbol="EURUSD",
+        timeframe="H1",
+        config=config,
+        signals=SignalsConfig(decision="gate"),
+        folds=folds,
+        horizon=24,
     )
     trained = [f.trained_until for f in wf.folds]
     assert trained == [candles.index[f.train_end - 1] for f in folds]  # each fold its own fit

@@ -162,11 +162,13 @@ def backtest(
     span = load_series(
         store, request.symbol, request.timeframe, start=request.start, end=request.end
     )
-    warm = 0 if span.warmup is None else len(span.warmup)
-    cfg = with_registered_checkpoint(
-        store, cfg, request.symbol, request.timeframe, fit_end=fused_fit_end(span.all, warm, cfg)
-    )
-    trading = cfg.trading
+    if trading.strategy == "fused":
+        warm = 0 if span.warmup is None else len(span.warmup)
+        fit_end = fused_fit_end(span.all, warm, cfg)
+        cfg = with_registered_checkpoint(
+            store, cfg, request.symbol, request.timeframe, fit_end=fit_end
+        )
+        trading = cfg.trading
     rid = request.run_id or f"bt-{uuid.uuid4().hex[:12]}"
     digest, stored = run_settings(
         trading, cfg.signals, costs="default" if request.costs else "none", **request.settings

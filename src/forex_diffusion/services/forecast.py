@@ -436,9 +436,10 @@ def _evaluate_exchange_rate(request: EvaluateRequest, *, progress: Progress) -> 
 
 
 def fused_fit_end(candles: pd.DataFrame, traded_from: int, config: RootConfig) -> pd.Timestamp:
-    """The last bar the fused strategy of ``config`` fits its models on when it trades
-    ``candles`` from position ``traded_from`` (earlier bars warm it up): its first decision
-    waits for ``fit_bars + fit_gap`` earlier bars and leaves out the last ``fit_gap``."""
+    """The last bar the fused strategy of ``config`` (its ``[trading]`` strategy must be
+    ``fused``) fits its models on when it trades ``candles`` from position ``traded_from``
+    (earlier bars warm it up): its first decision waits for ``fit_bars + fit_gap`` earlier bars
+    and leaves out the last ``fit_gap``."""
     from forex_diffusion.trading.strategies.fusion import FusionStrategy
 
     p = FusionStrategy.Params.model_validate(config.trading.strategy_params)
