@@ -124,3 +124,14 @@ def test_first_corrupted_row_is_the_one_reported(frame: pd.DataFrame, data: st.D
     with pytest.raises(CandleDataError) as info:
         validate_candles(frame)
     assert info.value.position == pos
+
+
+def test_a_time_outside_the_nanosecond_range_names_its_row() -> None:
+    index = pd.DatetimeIndex(
+        [pd.Timestamp("2017-01-02 00:00"), pd.Timestamp("0170-10-02 05:00")], tz="UTC"
+    ).as_unit("s")
+    frame = pd.DataFrame({c: [1.1, 1.1] for c in ("open", "high", "low", "close")}, index=index)
+    with pytest.raises(
+        CandleDataError, match=r"row 1: time 0170-10-02 .*outside the supported range \(1677-2262\)"
+    ):
+        validate_candles(frame)

@@ -118,7 +118,7 @@ def validate_candles(df: pd.DataFrame, *, repair: bool = False) -> pd.DataFrame:
         series = df[lower[name]]
         values[name] = _to_float(series, index=index, column=name)
     extras = [c for c in df.columns if str(c).lower() not in OHLCV and c not in time_cols]
-    out = pd.DataFrame(values, index=index.as_unit("ns"))
+    out = pd.DataFrame(values, index=_nanoseconds(index))
     for col in extras:
         out[col] = df[col].to_numpy()
     out.index.name = "time"
@@ -185,3 +185,21 @@ def _check_values(frame: pd.DataFrame) -> None:
         row = frame.iloc[pos]
         detail = ", ".join(f"{k}={float(row[k]):.10g}" for k in OHLCV)
         raise _fail(f"{text} ({detail})", index=frame.index, position=pos, column=name)
+
+
+def _nanoseconds(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The index in nanoseconds, the candle contract's unit (years 1677-2262); a time outside
+    that range fails naming its row."""
+    try:
+        return index.as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        low, high = pd.Timestamp.min, pd.Timestamp.max
+        bad = next(
+            k
+            for k, ts in enumerate(index)
+            if pd.isna(ts) or not low <= ts.tz_localize(None) <= high
+        )
+        raise _fail(
+            f"time {index[bad]} is outside the supported range ({low.year}-{high.year})",
+            position=bad,
+        ) from None
