@@ -40,9 +40,9 @@ def _until_idle_then_interrupt(env: dict[str, str], run_id: str, *args: str) -> 
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:  # it did not stop: kill it, and close its pipes (no leak into
+            proc.kill()  # later tests' warnings)
+            proc.communicate()
     assert proc.returncode == 0, err
     return "".join(head) + out
 
