@@ -200,6 +200,9 @@ def test_a_fused_run_forecasts_with_the_newest_model_fitted_before_its_fit_bars_
             start=sample.index[950],
         ),
     )
+    # the lookup's fit end is the strategy's own (the same rule, derived twice)
+    trained = outcome.result.strategy.trained_until  # type: ignore[union-attr]
+    assert trained == fused_fit_end(sample, 950, outcome.config)
     used = outcome.result.decisions["forecaster"]
     assert used.startswith(f"diffusion checkpoint {DiffusionPredictor.load(late).model_id}")
     assert outcome.config.trading.strategy_params["checkpoint"] == str(late)

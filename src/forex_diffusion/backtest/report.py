@@ -347,7 +347,7 @@ def _decision_section(decisions: Mapping[str, Any]) -> str:
         parts.append('<p class="note">no meta-model was fitted (too few labelled candidates).</p>')
         return "".join(parts)
     made = meta.get("oof_selected_r")
-    made = "-" if made is None or made != made else f"{made:+.3f} R"
+    made = "-" if made is None else f"{made:+.3f} R"
     parts.append(
         f'<p class="note">meta-model {html.escape(str(meta["kind"]))} with '
         f"{html.escape(str(meta['calibration']))} calibration, fitted "

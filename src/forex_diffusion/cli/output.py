@@ -54,7 +54,7 @@ def print_decisions(out: Console, decisions: list[dict[str, Any]]) -> None:
         if meta.get("oof_selected") is not None:
             made = meta.get("oof_selected_r")
             checked = f", out of fold it would have traded {meta['oof_selected']:,}" + (
-                f" making {made:+.3f} R each" if made is not None and made == made else ""
+                f" making {made:+.3f} R each" if made is not None else ""
             )
         skill = (
             f"; meta-model Brier {meta['brier']:.4f} vs base rate {meta['brier_base']:.4f}"

@@ -196,3 +196,14 @@ def test_a_meta_model_is_used_only_when_its_out_of_fold_selections_made_money(
     assert fit["oof_selected"] >= fusion.MIN_CHECKED
     assert (fit["oof_selected_r"] > 0) is used
     assert fit["used"] is used and (series.meta is not None) is used
+
+
+def test_a_meta_model_with_no_out_of_fold_selection_is_not_used_and_stores_none() -> None:
+    signals = SignalsConfig(decision="edge", min_edge_r=50.0, threshold=0.0)  # nothing clears
+    strategy = FusionStrategy({}, signals=signals)
+    series, _, _ = _series_and_decisions(signals)
+    series.history = _history(600, realized="plan")
+    strategy._refit(series)
+    fit = strategy.meta_fits[-1]
+    assert fit["oof_selected"] == 0 and fit["oof_selected_r"] is None  # JSON-safe, not NaN
+    assert fit["used"] is False and series.meta is None

@@ -457,7 +457,7 @@ class FusionStrategy(Strategy):
         # a model is used only when its out-of-fold probabilities beat the base rate's and
         # the candidates it would have let through out of fold made money after costs
         picked, made = self._selection_check(model, h)
-        used = model.skilful and picked >= MIN_CHECKED and made > 0
+        used = model.skilful and picked >= MIN_CHECKED and made is not None and made > 0
         series.meta = model if used else None
         self.meta_fit_count += 1
         self.meta_fits.append(
@@ -471,17 +471,17 @@ class FusionStrategy(Strategy):
         )
         self.meta_models.append(model)
 
-    def _selection_check(self, model: MetaModel, h: _Labelled) -> tuple[int, float]:
+    def _selection_check(self, model: MetaModel, h: _Labelled) -> tuple[int, float | None]:
         """How many labelled candidates past the gate the edge decision would have traded
         with ``model``'s out-of-fold probabilities, and their mean realized R after costs
-        (NaN when none)."""
+        (``None`` when none: it is stored as JSON)."""
         floor = self.gate.min_edge_r
         made = [
             h.realized[k]
             for k, p in enumerate(model.oof)
             if h.eligible[k] and np.isfinite(p) and _edge(h.values[k], float(p)) > floor
         ]
-        return len(made), float(np.mean(made)) if made else float("nan")
+        return len(made), float(np.mean(made)) if made else None
 
     def _patterns(
         self, series: _Series, seen: pd.DataFrame, window: pd.DataFrame
