@@ -47,7 +47,7 @@ bench: install
 bench-quick: install
 	mkdir -p $(QUICK)
 	$(BIN)/python bench/indicators.py --bars 200000 --stream-bars 2000 --json $(QUICK)/indicators.json
-	$(BIN)/python bench/patterns.py --bars 200000 --swing-sizes 10000,30000 --feed-bars 2000 --json $(QUICK)/patterns.json
+	$(BIN)/python bench/patterns.py --bars 200000 --swing-sizes 10000,30000 --swing-repeats 3 --feed-bars 2000 --json $(QUICK)/patterns.json
 	$(BIN)/python bench/patterns_quality.py --trials 3 --walk-bars 10000 --json $(QUICK)/patterns_quality.json
 	$(BIN)/python bench/backtest.py --bars 200000 --event-bars 10000 --skip-pipeline --repeats 3 --json $(QUICK)/backtest.json
 	$(BIN)/python bench/inference.py --cycles 50 --json $(QUICK)/inference.json

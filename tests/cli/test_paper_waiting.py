@@ -38,7 +38,14 @@ def _until_idle_then_interrupt(env: dict[str, str], run_id: str, *args: str) -> 
         time.sleep(1.0)  # in the loop, looking for new bars
         assert proc.poll() is None, "the run ended by itself"
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(
+                f"still running 60 s after Ctrl-C; its output: {out[-1500:]!r} {err[-1500:]!r}"
+            ) from None
     finally:
         if proc.poll() is None:  # it did not stop: kill it, and close its pipes (no leak into
             proc.kill()  # later tests' warnings)
