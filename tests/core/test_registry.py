@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from forex_diffusion.core import ConfigError, Registry
@@ -43,3 +46,30 @@ def test_unknown_key_suggests_close_names() -> None:
 def test_invalid_keys_rejected(key: str) -> None:
     with pytest.raises(ConfigError, match="invalid"):
         Registry[str]("x").add(key, "v")
+
+
+def test_a_lazy_key_is_listed_without_importing_and_loaded_when_asked_for() -> None:
+    reg: Registry[str] = Registry("strategy")
+    reg.add_lazy("later", "json")  # json registers nothing: asking for it says so
+    assert reg.keys() == ["later"] and "later" in reg and len(reg) == 1
+    with pytest.raises(ConfigError, match="did not register strategy 'later'"):
+        reg.get("later")
+    with pytest.raises(ConfigError, match="already registered"):
+        reg.add_lazy("later", "json")
+    reg.add("later", "now")  # the module's own registration replaces the promise
+    assert reg.get("later") == "now"
+
+
+def test_the_paper_service_does_not_import_the_fused_strategy_until_asked() -> None:
+    """A paper run of a reference strategy starts without the forecasters' imports (seconds)."""
+    code = (
+        "import sys\n"
+        "import forex_diffusion.cli.app, forex_diffusion.services.paper\n"
+        "from forex_diffusion.trading.strategies import STRATEGIES\n"
+        "fusion = 'forex_diffusion.trading.strategies.fusion'\n"
+        "assert 'fused' in STRATEGIES and fusion not in sys.modules\n"
+        "assert not {'torch', 'sklearn', 'scipy.signal'} & set(sys.modules), sys.modules.keys()\n"
+        "assert STRATEGIES.get('fused').__name__ == 'FusionStrategy' and fusion in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -158,3 +158,24 @@ def test_a_correction_can_fill_a_gap_a_run_traded_over(store: Store, sample: pd.
     # new bars after the traded one are plain appends, also within a correction
     grown = repo.write("EURUSD", "H1", sample.iloc[50:52], correction=True)
     assert (grown.inserted, grown.corrected) == (2, 0)
+
+
+def test_write_many_is_one_write_of_its_frames(store: Store, sample: pd.DataFrame) -> None:
+    """Frames in time order are one transaction: counted together, rows counted from the first
+    frame, and a failing later frame (a conflict, or disorder across frames) writes nothing."""
+    repo = CandleRepository(store)
+    repo.write("EURUSD", "H1", sample.iloc[:100])
+    _traded(store, "p1", sample.index[79])
+    frames = [sample.iloc[50:90], sample.iloc[90:150], sample.iloc[150:200]]
+    result = repo.write_many("EURUSD", "H1", iter(frames))
+    assert (result.inserted, result.updated, result.unchanged) == (100, 0, 50)
+    assert len(repo.load("EURUSD", "H1")) == 200
+
+    changed = sample.iloc[200:260].copy()
+    early = sample.iloc[60:80].copy()
+    early.iloc[5, early.columns.get_loc("close")] = early["high"].iloc[5]
+    with pytest.raises(ConflictError, match=r"row 65 \(.*\), column 'time': run p1"):
+        repo.write_many("EURUSD", "H1", [changed.iloc[:0], sample.iloc[:60], early])
+    with pytest.raises(CandleDataError, match=r"row 60, column 'time': .* is not after"):
+        repo.write_many("EURUSD", "H1", [changed, sample.iloc[250:300]])
+    assert len(repo.load("EURUSD", "H1")) == 200  # neither wrote its first frames

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +14,11 @@ from forex_diffusion.cli.context import console, make_progress, progress_bars, s
 from forex_diffusion.cli.output import print_sample
 from forex_diffusion.core.errors import ConflictError, DataError
 from forex_diffusion.core.types import Symbol, Timeframe
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import pandas as pd
 
 __all__ = ["app"]
 
@@ -40,6 +45,10 @@ class AnchorChoice(StrEnum):
 
 
 SymbolOpt = Annotated[str, typer.Option("--symbol", "-s", help="Currency pair, e.g. EURUSD.")]
+
+
+def _span(seen: dict[str, pd.Timestamp]) -> str:
+    return f"{_ts(seen['first'])} to {_ts(seen['last'])} UTC"
 
 
 def _ts(value: object) -> str:
@@ -94,44 +103,45 @@ def import_(
     """Import a candle file into the store: all of it in one transaction, or nothing. Bars at
     or before the newest bar a run has traded are refused unless they are unchanged or this
     is a --correction."""
-    import pandas as pd
-
-    from forex_diffusion.data import infer_timeframe, load_candles
+    from forex_diffusion.data.loaders import open_candles
     from forex_diffusion.storage import CandleRepository
 
     sym = Symbol.parse(symbol)
-    tf = Timeframe.parse(timeframe) if timeframe else None
     with make_progress() as progress:
         task = progress.add_task(f"reading {path.name}", total=None)
-        candles = load_candles(path, format=fmt.value, timeframe=tf, tz=tz, repair=repair)
+        stream = open_candles(path, format=fmt.value, timeframe=timeframe, tz=tz, repair=repair)
         progress.update(task, completed=1, total=1)
-    if tf is None:
-        tf = infer_timeframe(pd.DatetimeIndex(candles.index))
-        if tf is None:
-            raise DataError(
-                f"{path}: cannot infer the timeframe from the bar spacing; pass --timeframe"
-            )
-    span = f"{_ts(candles.index[0])} to {_ts(candles.index[-1])} UTC"
+    tf = stream.timeframe
+    seen: dict[str, pd.Timestamp] = {}  # the first and the last bar read
+
+    def frames() -> Iterator[pd.DataFrame]:
+        for frame in stream:
+            seen.setdefault("first", frame.index[0])
+            seen["last"] = frame.index[-1]
+            yield frame
+
     if dry_run:
+        bars = sum(len(frame) for frame in frames())
         console.print(
-            f"{path}: {len(candles):,} valid {sym} {tf.value} bars, {span} "
+            f"{path}: {bars:,} valid {sym} {tf.value} bars, {_span(seen)} "
             "(dry run, nothing written)"
         )
         return
     store = state.store()
     with make_progress() as progress:
-        task = progress.add_task(f"writing {sym} {tf.value}", total=len(candles))
+        task = progress.add_task(f"writing {sym} {tf.value}", total=None)
         try:
-            result = CandleRepository(store).write(
+            result = CandleRepository(store).write_many(
                 sym,
                 tf,
-                candles,
+                frames(),
                 correction=correction,
                 reason=reason,
                 on_progress=lambda n: progress.advance(task, n),
             )
         except ConflictError as exc:
             raise ConflictError(f"{path}: {exc} (--correction)") from None
+    span = _span(seen)
     corrected = f", {result.corrected:,} recorded as corrections" if result.corrected else ""
     console.print(
         f"imported {sym} {tf.value} from {path}: {result.total:,} bars ({result.inserted:,} new, "

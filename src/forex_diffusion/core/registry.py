@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
@@ -32,15 +33,32 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
+        self._lazy: dict[str, str] = {}
 
     def add(self, key: str, item: T, *, replace: bool = False) -> T:
-        """Register ``item`` under ``key``; a duplicate key is an error unless ``replace``."""
+        """Register ``item`` under ``key``; a duplicate key is an error unless ``replace``
+        (or the key was only promised by :meth:`add_lazy`)."""
         if not key or key != key.strip():
             raise ConfigError(f"invalid {self.kind} key {key!r}")
         if key in self._items and not replace:
             raise ConfigError(f"{self.kind} {key!r} is already registered")
         self._items[key] = item
+        self._lazy.pop(key, None)
         return item
+
+    def add_lazy(self, key: str, module: str) -> None:
+        """Promise ``key``, registered by importing ``module`` when it is first asked for (a
+        module whose imports are costly: the fused strategy's forecasters and detectors)."""
+        if key in self._items or key in self._lazy:
+            raise ConfigError(f"{self.kind} {key!r} is already registered")
+        self._lazy[key] = module
+
+    def _load(self, key: str) -> None:
+        module = self._lazy.get(key)
+        if module is not None:
+            importlib.import_module(module)
+            if key not in self._items:
+                raise ConfigError(f"importing {module} did not register {self.kind} {key!r}")
 
     def register(self, key: str, *, replace: bool = False) -> Callable[[T], T]:
         """Decorator form of :meth:`add`."""
@@ -52,6 +70,7 @@ class Registry(Generic[T]):
 
     def get(self, key: str) -> T:
         """Return the item for ``key``; an unknown key raises ``ConfigError`` with suggestions."""
+        self._load(key)
         try:
             return self._items[key]
         except KeyError:
@@ -59,23 +78,23 @@ class Registry(Generic[T]):
 
     def unknown_message(self, key: str) -> str:
         """The one-line message for an unknown ``key``, with the closest known keys."""
-        hint = did_you_mean(key, self._items)
+        hint = did_you_mean(key, self.keys())
         hint = f"; {hint}" if hint else ""
-        return f"unknown {self.kind} {key!r}{hint} (known: {len(self._items)})"
+        return f"unknown {self.kind} {key!r}{hint} (known: {len(self)})"
 
     def keys(self) -> list[str]:
-        """All keys in sorted order."""
-        return sorted(self._items)
+        """All keys in sorted order (the lazy ones included, not imported)."""
+        return sorted([*self._items, *self._lazy])
 
     def items(self) -> list[tuple[str, T]]:
-        """All ``(key, item)`` pairs in key order."""
-        return [(k, self._items[k]) for k in self.keys()]
+        """All ``(key, item)`` pairs in key order (imports the lazy ones)."""
+        return [(k, self.get(k)) for k in self.keys()]
 
     def __contains__(self, key: object) -> bool:
-        return key in self._items
+        return key in self._items or key in self._lazy
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._items) + len(self._lazy)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import lfilter
 
 __all__ = [
     "Array",
@@ -100,6 +99,8 @@ def recursive_mean(x: Array, alpha: float, *, seed_start: int, period: int) -> A
     seed = float(np.mean(x[seed_start : first + 1]))
     out[first] = seed
     if first + 1 < n:
+        from scipy.signal import lfilter  # here: scipy.signal costs ~2 s to import
+
         y, _ = lfilter([alpha], [1.0, alpha - 1.0], x[first + 1 :], zi=[(1.0 - alpha) * seed])
         out[first + 1 :] = y
     return out
@@ -125,6 +126,8 @@ def wilder_sum(x: Array, period: int, *, seed_start: int, seed_count: int) -> Ar
     out[first] = seed
     if first + 1 < n:
         decay = 1.0 - 1.0 / period
+        from scipy.signal import lfilter  # here: scipy.signal costs ~2 s to import
+
         y, _ = lfilter([1.0], [1.0, -decay], x[first + 1 :], zi=[decay * seed])
         out[first + 1 :] = y
     return out

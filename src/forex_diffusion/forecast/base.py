@@ -17,7 +17,6 @@ from typing import ClassVar, Protocol
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.signal import lfilter
 
 from forex_diffusion.core.errors import DataError
 from forex_diffusion.core.events import Forecast
@@ -231,6 +230,8 @@ def ewma_volatility(returns: Floats, *, halflife: float, warmup: int = 24) -> Fl
     head = min(warmup, n)
     var[:head] = np.cumsum(r2[:head]) / np.arange(1, head + 1)
     if n > head:
+        from scipy.signal import lfilter  # here: scipy.signal costs ~2 s to import
+
         var[head:], _ = lfilter([1.0 - lam], [1.0, -lam], r2[head:], zi=[lam * var[head - 1]])
     floor = max(float(np.mean(r2)) * 1e-4, 1e-16)
     return np.asarray(np.sqrt(np.maximum(var, floor)), dtype=np.float64)

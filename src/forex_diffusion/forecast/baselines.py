@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from numpy.random import Generator
-from scipy.signal import lfilter
 
 from forex_diffusion.core.errors import DataError, ModelError
 from forex_diffusion.core.sessions import NEW_YORK
@@ -209,6 +208,8 @@ class GarchPredictor(_ReturnPredictor):
         """Conditional variance of the next return, filtered through ``returns`` (scaled)."""
         r2 = (returns * self.scale) ** 2
         long_run = self.omega / max(1.0 - self.alpha - self.beta, 1e-6)
+        from scipy.signal import lfilter  # here: scipy.signal costs ~2 s to import
+
         out, _ = lfilter(
             [1.0], [1.0, -self.beta], self.omega + self.alpha * r2, zi=[self.beta * long_run]
         )

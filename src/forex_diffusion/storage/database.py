@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +46,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # with WAL, NORMAL syncs at checkpoints, not at every commit: a commit survives the process
+    # being killed (kill -9), only a power loss or OS crash may undo the last ones (whole)
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -108,6 +111,13 @@ class Store:
         """A session in one transaction: committed on success, rolled back on any error."""
         with self._connect_errors(), self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A Core connection in one transaction (bulk writes without the ORM's bookkeeping):
+        committed on success, rolled back on any error."""
+        with self._connect_errors(), self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def _connect_errors(self) -> Iterator[None]:

@@ -2,9 +2,10 @@
 
 :class:`StoreRecorder` writes each bar in its own transaction (paper trading: after a crash the
 store holds every bar up to the run's last one). :class:`BufferedRecorder` keeps the bars and
-writes them all in one transaction on :meth:`~BufferedRecorder.flush` (a backtest is stored
-whole or not at all, and much faster). :class:`CollectingRecorder` only keeps them (a backtest
-in another process, whose parent writes them).
+writes them in bulk, a chunk of :data:`~forex_diffusion.storage.repositories.bar_writer.CHUNK_BARS`
+per transaction, and the rest on :meth:`~BufferedRecorder.flush` (a backtest: memory bounded by
+the chunk, the writes many times faster than bar by bar). :class:`CollectingRecorder` only keeps
+them (a backtest in another process, whose parent writes them).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from forex_diffusion.storage import Store, TradingRepository
+from forex_diffusion.storage.repositories.bar_writer import CHUNK_BARS
 from forex_diffusion.trading.automated_trading_engine import BarRecord, EngineState
 
 __all__ = ["BufferedRecorder", "CollectingRecorder", "StoreRecorder", "bar_changes"]
@@ -65,16 +67,25 @@ class CollectingRecorder:
 
 
 class BufferedRecorder(CollectingRecorder):
-    """Keeps every record; :meth:`flush` writes them in one transaction."""
+    """Keeps the records and writes every ``chunk`` of them in one transaction; :meth:`flush`
+    writes the rest."""
 
-    def __init__(self, store: Store, run_id: str) -> None:
+    def __init__(self, store: Store, run_id: str, *, chunk: int = CHUNK_BARS) -> None:
         super().__init__()
         self.repo = TradingRepository(store)
         self.run_id = run_id
+        self.chunk = chunk
+        self.written = 0
+
+    def record(self, record: BarRecord) -> None:
+        super().record(record)
+        if len(self.pending) >= self.chunk:
+            self.flush()
 
     def flush(self) -> int:
-        """Write what was recorded; returns the number of bars."""
-        count = len(self.pending)
-        self.repo.record_bars(self.run_id, self.pending)
-        self.pending = []
-        return count
+        """Write what is pending; returns the number of bars written in all."""
+        if self.pending:
+            self.repo.record_bars(self.run_id, self.pending)
+            self.written += len(self.pending)
+            self.pending = []
+        return self.written

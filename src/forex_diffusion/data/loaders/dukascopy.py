@@ -34,11 +34,12 @@ def load_dukascopy(
     timeframe: Timeframe | None = None,
     repair: bool = False,
     text: str | None = None,
+    skipped_lines: int = 0,
 ) -> pd.DataFrame:
     """Load a Dukascopy-style export as a validated candle frame (times in UTC)."""
     file = Path(path)
     body = read_text(file) if text is None else text
-    table = read_text_table(file, body, sep=",", header=True)
+    table = read_text_table(file, body, sep=",", header=True, skipped_lines=skipped_lines)
     names = {str(c).strip().lower(): c for c in table.frame.columns}
     time_col = next((names[h] for h in HEADERS if h in names), None)
     missing = [c for c in OHLCV if c not in names]

@@ -102,6 +102,7 @@ def load_csv(
     tz: str | None = None,
     repair: bool = False,
     text: str | None = None,
+    skipped_lines: int = 0,
 ) -> pd.DataFrame:
     """Load a generic delimited candle file as a validated candle frame (times in UTC).
 
@@ -115,10 +116,15 @@ def load_csv(
         Time zone of times written without an offset (IANA name; default UTC).
     repair
         Sort rows and drop duplicated timestamps (keeping the last) instead of failing.
+    text, skipped_lines
+        The file's text (or a chunk of it, :func:`~forex_diffusion.data.loaders.table.text_chunks`)
+        when already read.
     """
     file = Path(path)
     body = read_text(file) if text is None else text
-    table = read_text_table(file, body, sep=_sniff_sep(file, body), header=True)
+    table = read_text_table(
+        file, body, sep=_sniff_sep(file, body), header=True, skipped_lines=skipped_lines
+    )
     names: dict[str, str] = {}
     for col in table.frame.columns:
         names.setdefault(_norm(col), col)

@@ -32,11 +32,14 @@ def load_histdata(
     timeframe: Timeframe | None = Timeframe.M1,
     repair: bool = False,
     text: str | None = None,
+    skipped_lines: int = 0,
 ) -> pd.DataFrame:
     """Load a HistData ASCII file as a validated candle frame (times converted to UTC)."""
     file = Path(path)
     body = read_text(file) if text is None else text
-    table = read_text_table(file, body, sep=";", header=False, expected_fields=6)
+    table = read_text_table(
+        file, body, sep=";", header=False, expected_fields=6, skipped_lines=skipped_lines
+    )
     table.frame.columns = ["time", *OHLCV]
     index = parse_times(
         table, table.frame["time"], formats=("%Y%m%d %H%M%S",), column="time", shift=EST_OFFSET

@@ -30,11 +30,14 @@ def load_metatrader(
     tz: str | None = None,
     repair: bool = False,
     text: str | None = None,
+    skipped_lines: int = 0,
 ) -> pd.DataFrame:
     """Load a MetaTrader history export as a validated candle frame (times in UTC)."""
     file = Path(path)
     body = read_text(file) if text is None else text
-    table = read_text_table(file, body, sep=",", header=False, expected_fields=7)
+    table = read_text_table(
+        file, body, sep=",", header=False, expected_fields=7, skipped_lines=skipped_lines
+    )
     table.frame.columns = ["date", "clock", *OHLCV]
     stamps = table.frame["date"].str.strip() + " " + table.frame["clock"].str.strip()
     index = parse_times(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -25,37 +26,109 @@ from forex_diffusion.data.candles import format_ts, index_ns, validate_candles
 from forex_diffusion.data.spacing import check_spacing
 
 __all__ = [
+    "CHUNK_ROWS",
     "TextTable",
     "build_candles",
+    "first_data_line",
     "parse_numbers",
     "parse_times",
     "read_text",
     "read_text_table",
     "resolve_tz",
+    "text_chunks",
 ]
 
 _NAN_SPELLINGS = {"nan", "+nan", "-nan"}
 
 
-def read_text(path: Path) -> str:
-    """The file's text; empty, unreadable and binary files are one-line errors."""
+CHUNK_ROWS = 50_000
+"""Lines per chunk of :func:`text_chunks` (about 5 MB of text for M1 bars)."""
+
+
+def _open_checked(path: Path) -> tuple[bytes, str]:
+    """The file's first 64 KiB and its encoding; missing, unreadable, binary and empty files
+    are one-line errors."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(65536)
     except FileNotFoundError:
         raise CandleDataError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise CandleDataError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise CandleDataError(f"{path}: cannot read file: {exc.strerror}") from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # MetaTrader 5 exports UTF-16
-        encoding, body = "utf-16", raw
-    else:
-        encoding, body = "utf-8-sig", raw
-        if b"\x00" in raw[:65536]:
-            pos = raw.index(b"\x00")
-            raise CandleDataError(f"{path}: not a text file (binary data at byte {pos})")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # MetaTrader 5 exports UTF-16
+        return head, "utf-16"
+    if b"\x00" in head:
+        raise CandleDataError(f"{path}: not a text file (binary data at byte {head.index(0)})")
+    return head, "utf-8-sig"
+
+
+def _line_chunks(path: Path, encoding: str, rows: int) -> Iterator[tuple[int, list[str]]]:
+    """(lines before, lines) of about ``rows`` lines each; a short last chunk joins the one
+    before it, so no chunk's spacing is judged on a handful of bars."""
+    with path.open(encoding=encoding, newline="") as handle:
+        start, pending = 0, None
+        while True:
+            try:
+                lines = list(itertools.islice(handle, rows))
+            except UnicodeDecodeError:
+                raise CandleDataError(
+                    f"{path}: not a text file (undecodable byte after line {start})"
+                ) from None
+            if pending is not None and (not lines or len(lines) < rows // 2):
+                yield pending[0], pending[1] + lines
+                return
+            if pending is not None:
+                yield pending
+            if not lines:
+                return
+            pending = (start, lines)
+            start += len(lines)
+
+
+def text_chunks(path: Path, *, header: bool, rows: int = CHUNK_ROWS) -> Iterator[tuple[str, int]]:
+    """The file as texts of about ``rows`` lines, read as it goes (bounded memory), each with
+    the ``skipped_lines`` of :func:`read_text_table`: the first chunk is the file's start;
+    with a ``header`` every later one starts with the header line. Chunks holding only blank
+    lines are left out; errors as :func:`read_text`."""
+    _, encoding = _open_checked(path)
+    head_line: str | None = None
+    yielded = False
+    for start, lines in _line_chunks(path, encoding, rows):
+        if not any(ln.strip() for ln in lines):
+            continue  # blank lines only (before the header, or between bars)
+        if not yielded:
+            yielded = True
+            if header:
+                head_line = next(ln for ln in lines if ln.strip()).rstrip("\r\n")
+            yield "".join(lines), start
+        elif head_line is not None:
+            yield head_line + "\n" + "".join(lines), start - 1
+        else:
+            yield "".join(lines), start
+    if not yielded:
+        raise CandleDataError(f"{path}: empty file")
+
+
+def first_data_line(text: str, skipped: int, *, header: bool) -> int:
+    """The file line of the first data row of a :func:`text_chunks` chunk."""
+    lines = text.splitlines()
+    body = 0
+    if header:
+        body = next(i for i, ln in enumerate(lines) if ln.strip()) + 1
+    while body < len(lines) and not lines[body].strip():
+        body += 1
+    return skipped + body + 1
+
+
+def read_text(path: Path) -> str:
+    """The file's text; empty, unreadable and binary files are one-line errors."""
+    _, encoding = _open_checked(path)
     try:
-        text = body.decode(encoding)
+        text = path.read_bytes().decode(encoding)
+    except OSError as exc:
+        raise CandleDataError(f"{path}: cannot read file: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise CandleDataError(
             f"{path}: not a text file (undecodable byte at offset {exc.start})"
@@ -95,13 +168,21 @@ class TextTable:
 
 
 def read_text_table(
-    path: Path, text: str, *, sep: str, header: bool, expected_fields: int | None = None
+    path: Path,
+    text: str,
+    *,
+    sep: str,
+    header: bool,
+    expected_fields: int | None = None,
+    skipped_lines: int = 0,
 ) -> TextTable:
-    """Parse ``text`` into a :class:`TextTable`; blank lines are skipped, ragged rows are errors."""
+    """Parse ``text`` into a :class:`TextTable`; blank lines are skipped, ragged rows are errors.
+    ``skipped_lines``: file lines between ``text``'s header (or start) and its first data line,
+    for a chunk of :func:`text_chunks` (the line numbers name the file's lines)."""
     header_lines = 1 if header else 0
     first = text.lstrip("\r\n").splitlines()[0]
     leading_blank = len(text) - len(text.lstrip("\r\n"))
-    offset = text[:leading_blank].count("\n")
+    offset = text[:leading_blank].count("\n") + skipped_lines
     try:
         frame = pd.read_csv(
             io.StringIO(text.lstrip("\r\n")),

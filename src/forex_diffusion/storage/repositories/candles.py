@@ -10,7 +10,7 @@ project derives itself (the bundled sample, resampled series).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from forex_diffusion.core.errors import ConfigError, ConflictError
+from forex_diffusion.core.errors import CandleDataError, ConfigError, ConflictError
 from forex_diffusion.core.types import Symbol, Timeframe
 from forex_diffusion.data.candles import OHLCV, format_ts, validate_candles
 from forex_diffusion.data.spacing import check_spacing
@@ -48,6 +48,14 @@ class UpsertResult:
     def total(self) -> int:
         """Bars in the input."""
         return self.inserted + self.updated + self.unchanged
+
+    def __add__(self, other: UpsertResult) -> UpsertResult:
+        return UpsertResult(
+            inserted=self.inserted + other.inserted,
+            updated=self.updated + other.updated,
+            unchanged=self.unchanged + other.unchanged,
+            corrected=self.corrected + other.corrected,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,46 +152,115 @@ class CandleRepository:
         ConfigError
             A ``reason`` without ``correction``.
         """
+        return self.write_many(
+            symbol,
+            timeframe,
+            [candles],
+            correction=correction,
+            reason=reason,
+            chunk_size=chunk_size,
+            on_progress=on_progress,
+        )
+
+    def write_many(
+        self,
+        symbol: str | Symbol,
+        timeframe: str | Timeframe,
+        frames: Iterable[pd.DataFrame],
+        *,
+        correction: bool = False,
+        reason: str | None = None,
+        chunk_size: int = 5000,
+        on_progress: ProgressCallback | None = None,
+    ) -> UpsertResult:
+        """:meth:`write` for bars that come in frames, in time order (a file read chunk by
+        chunk: ``data.open_candles``), all in one transaction or not at all; memory holds one
+        frame at a time. Rows in errors count from the first frame's first bar."""
         sym, tf_ = Symbol.parse(symbol).name, Timeframe.parse(timeframe)
         tf = tf_.value
         if reason is not None and not correction:
             raise ConfigError("reason: only a correction has a reason (set correction)")
-        frame = validate_candles(candles)
-        check_spacing(pd.DatetimeIndex(frame.index), tf_)
-        incoming = self._incoming(frame)
+        total = UpsertResult(inserted=0, updated=0, unchanged=0, corrected=0)
         with self.store.session() as session:
-            existing, known, same = self._compare(session, sym, tf, incoming)
             traded = self._traded(session, sym, tf)
-            early = np.zeros(len(incoming), dtype=bool)
-            if traded is not None:
-                early = incoming.index.to_numpy() <= to_ms(traded.ts)
-            touched = ~same & early
-            if touched.any() and not correction:
-                assert traded is not None
-                pos = int(np.argmax(touched))
-                stamp = format_ts(pd.Timestamp(int(incoming.index[pos]), unit="ms", tz="UTC"))
-                raise ConflictError(
-                    f"row {pos} ({stamp}), column 'time': run {traded.run_id} has traded "
-                    f"{sym} {tf} up to {format_ts(traded.ts)}; a new or changed bar at or before "
-                    "it is a correction (set correction, with a reason; it is recorded)"
+            offset, previous, last = 0, None, None
+            for candles in frames:
+                last = candles
+                if candles.empty:  # an empty frame among others adds nothing
+                    continue
+                frame = validate_candles(candles)
+                index = pd.DatetimeIndex(frame.index)
+                if previous is not None and len(index) and index[0] <= previous:
+                    raise CandleDataError(
+                        f"row {offset}, column 'time': {format_ts(index[0])} is not after "
+                        f"the bar before it ({format_ts(previous)})"
+                    )
+                check_spacing(index, tf_)
+                part = self._write_frame(
+                    session,
+                    sym,
+                    tf,
+                    frame,
+                    traded,
+                    offset,
+                    correction,
+                    reason,
+                    chunk_size,
+                    on_progress,
                 )
-            recorded = ~same & (known | early) if correction else np.zeros_like(same)
-            if recorded.any():
-                session.execute(
-                    insert(CandleCorrectionRow),
-                    [
-                        {
-                            "symbol": sym,
-                            "timeframe": tf,
-                            "ts": int(t),
-                            "old": _bar(existing.loc[t]) if t in existing.index else None,
-                            "new": _bar(incoming.loc[t]),
-                            "reason": reason,
-                        }
-                        for t in incoming.index[recorded]
-                    ],
-                )
-            self._write(session, sym, tf, incoming.loc[~same], chunk_size, on_progress)
+                total = total + part
+                offset += len(frame)
+                previous = index[-1]
+            if previous is None:  # no bars at all: the contract's own error
+                validate_candles(pd.DataFrame() if last is None else last)
+        return total
+
+    def _write_frame(
+        self,
+        session: Session,
+        sym: str,
+        tf: str,
+        frame: pd.DataFrame,
+        traded: TradedUpTo | None,
+        offset: int,
+        correction: bool,
+        reason: str | None,
+        chunk_size: int,
+        on_progress: ProgressCallback | None,
+    ) -> UpsertResult:
+        """One validated frame of :meth:`write_many`."""
+        incoming = self._incoming(frame)
+        existing, known, same = self._compare(session, sym, tf, incoming)
+        early = np.zeros(len(incoming), dtype=bool)
+        if traded is not None:
+            early = incoming.index.to_numpy() <= to_ms(traded.ts)
+        touched = ~same & early
+        if touched.any() and not correction:
+            assert traded is not None
+            pos = int(np.argmax(touched))
+            stamp = format_ts(pd.Timestamp(int(incoming.index[pos]), unit="ms", tz="UTC"))
+            raise ConflictError(
+                f"row {offset + pos} ({stamp}), column 'time': run {traded.run_id} has traded "
+                f"{sym} {tf} up to {format_ts(traded.ts)}; a new or changed bar at or before "
+                "it is a correction (set correction, with a reason; it is recorded)"
+            )
+        recorded = ~same & (known | early) if correction else np.zeros_like(same)
+        if recorded.any():
+            session.execute(
+                insert(CandleCorrectionRow),
+                [
+                    {
+                        "symbol": sym,
+                        "timeframe": tf,
+                        "ts": int(t),
+                        "old": _bar(existing.loc[t]) if t in existing.index else None,
+                        "new": _bar(incoming.loc[t]),
+                        "reason": reason,
+                    }
+                    for t in incoming.index[recorded]
+                ],
+            )
+        self._write(session, sym, tf, incoming.loc[~same], chunk_size, on_progress)
         return UpsertResult(
             inserted=int((~known).sum()),
             updated=int((known & ~same).sum()),
@@ -254,13 +331,20 @@ class CandleRepository:
         chunk_size: int,
         on_progress: ProgressCallback | None,
     ) -> None:
-        rows = [
-            {"symbol": sym, "timeframe": tf, "ts": int(t), **dict(zip(OHLCV, vals, strict=True))}
-            for t, vals in zip(todo.index, todo.to_numpy().tolist(), strict=True)
-        ]
-        for start in range(0, len(rows), chunk_size):
-            batch = rows[start : start + chunk_size]
-            session.execute(self._upsert_statement(session), batch)
+        stmt = self._upsert_statement(session)
+        times, values = todo.index.to_numpy(), todo.to_numpy()
+        for start in range(0, len(todo), chunk_size):  # rows made per chunk: bounded memory
+            stop = start + chunk_size
+            batch = [
+                {
+                    "symbol": sym,
+                    "timeframe": tf,
+                    "ts": int(t),
+                    **dict(zip(OHLCV, vals, strict=True)),
+                }
+                for t, vals in zip(times[start:stop], values[start:stop].tolist(), strict=True)
+            ]
+            session.execute(stmt, batch)
             if on_progress is not None:
                 on_progress(len(batch))
 

@@ -1,6 +1,5 @@
 """Strategies: the base class, the registry, and the reference strategies."""
 
-from forex_diffusion.trading.strategies import fusion as _fusion  # noqa: F401 (registers)
 from forex_diffusion.trading.strategies import reference as _reference  # noqa: F401 (registers)
 from forex_diffusion.trading.strategies.base import (
     NOTHING,
@@ -17,6 +16,9 @@ from forex_diffusion.trading.strategies.base import (
     strategy_summary,
 )
 from forex_diffusion.trading.strategies.params import ParamInfo
+
+# the fused strategy imports the forecasters, detectors and scikit-learn (seconds): only when used
+STRATEGIES.add_lazy("fused", "forex_diffusion.trading.strategies.fusion")
 
 __all__ = [
     "NOTHING",
