@@ -36,7 +36,7 @@ unit: install
 
 test: lint typecheck imports unit
 
-BENCHES := indicators patterns patterns_quality forecast inference backtest soak
+BENCHES := indicators patterns patterns_quality forecast inference backtest soak store_path
 QUICK := bench/results/quick
 
 bench: install
@@ -53,6 +53,7 @@ bench-quick: install
 	$(BIN)/python bench/inference.py --cycles 50 --json $(QUICK)/inference.json
 	$(BIN)/python bench/forecast.py --origins 800 --batch-repeats 3 --json $(QUICK)/forecast.json
 	$(BIN)/python bench/soak.py --quick --json $(QUICK)/soak.json
+	$(BIN)/python bench/store_path.py --bars 50000 --json $(QUICK)/store_path.json
 	$(BIN)/python bench/compare.py --profile quick --results $(QUICK)
 
 clean:

@@ -23,9 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from backtesting import Backtest, Strategy
-from backtesting.lib import crossover
+from backtesting import Backtest
+from bt_anchor import UNITS, SmaCross
 from rich.console import Console
 from rich.table import Table
 from synthetic import candles
@@ -33,29 +32,6 @@ from synthetic import candles
 from forex_diffusion.backtest.runner import run_backtest
 from forex_diffusion.core.trading_config import RiskConfig, TradingConfig
 from forex_diffusion.data.sample import load_sample
-
-UNITS = 10_000
-
-
-def _sma(values: np.ndarray, n: int) -> np.ndarray:
-    x = np.asarray(values, dtype=float)
-    out = np.full(len(x), np.nan)
-    out[n - 1 :] = np.lib.stride_tricks.sliding_window_view(x, n).mean(axis=1)
-    return out
-
-
-class SmaCross(Strategy):  # type: ignore[misc]
-    def init(self) -> None:
-        self.f = self.I(_sma, self.data.Close, 10)
-        self.s = self.I(_sma, self.data.Close, 30)
-
-    def next(self) -> None:
-        if crossover(self.f, self.s) and not self.position.is_long:
-            self.position.close()
-            self.buy(size=UNITS)
-        elif crossover(self.s, self.f) and not self.position.is_short:
-            self.position.close()
-            self.sell(size=UNITS)
 
 
 def fastest(run: Callable[[], Any], repeats: int) -> tuple[Any, float]:

@@ -90,6 +90,10 @@ METRICS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Getter, str]]]] = 
         ("batch / random walk batch", _ratio("batch_s", "batch_rw_s"), "lower"),
     ],
     "patterns_quality": lambda r: [("mean planted recall", _mean_recall, "higher")],
+    "store_path": lambda r: [
+        ("fxd backtest / backtesting.py, end to end", lambda x: x["backtest_ratio"], "lower"),
+        ("fxd data import peak MB", lambda x: x["import_peak_mb"], "<= 300"),
+    ],
     "soak": lambda r: [
         ("engine RSS MB growth", lambda x: x["engine_rss_growth_mb"], "<= 50"),
         ("paper RSS MB growth", lambda x: x["paper_rss_growth_mb"], "<= 50"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forex_diffusion.core import CandleDataError
-from forex_diffusion.data import OHLCV, validate_candles
+from forex_diffusion.data import OHLCV, load_candles, validate_candles
 from tests.data.strategies import candle_frames, random_candles
 
 
@@ -132,6 +134,18 @@ def test_a_time_outside_the_nanosecond_range_names_its_row() -> None:
     ).as_unit("s")
     frame = pd.DataFrame({c: [1.1, 1.1] for c in ("open", "high", "low", "close")}, index=index)
     with pytest.raises(
-        CandleDataError, match=r"row 1: time 0170-10-02 .*outside the supported range \(1677-2262\)"
+        CandleDataError,
+        match=r"row 1, column 'time': time 0170-10-02 .*outside the supported range \(1677-2262\)",
     ):
         validate_candles(frame)
+
+
+def test_a_file_with_a_year_0_time_names_its_line(tmp_path: Path) -> None:
+    """The fuzzer's case: the message's time is written from its fields (strftime refuses
+    year 0)."""
+    path = tmp_path / "year0.csv"
+    path.write_text("time,open,high,low,close\n0000-01-02 00:00,1,2,1,1.5\n")
+    with pytest.raises(
+        CandleDataError, match=r"year0.csv: line 2, column 'time': .*\(time 0000-01-02 00:00 UTC\)"
+    ):
+        load_candles(path)

@@ -24,8 +24,9 @@ def format_ts(value: pd.Timestamp | np.datetime64) -> str:
     ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC")
-    text = ts.strftime("%Y-%m-%d %H:%M:%S" if ts.second else "%Y-%m-%d %H:%M")
-    return f"{text} UTC"
+    # from the fields, not strftime: it refuses years outside the standard library's (year 0)
+    text = f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d} {ts.hour:02d}:{ts.minute:02d}"
+    return f"{text}:{ts.second:02d} UTC" if ts.second else f"{text} UTC"
 
 
 def _fail(
@@ -200,6 +201,7 @@ def _nanoseconds(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
             if pd.isna(ts) or not low <= ts.tz_localize(None) <= high
         )
         raise _fail(
-            f"time {index[bad]} is outside the supported range ({low.year}-{high.year})",
+            f"time {format_ts(index[bad])} is outside the supported range ({low.year}-{high.year})",
             position=bad,
+            column="time",
         ) from None
