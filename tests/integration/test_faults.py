@@ -20,6 +20,7 @@ from forex_diffusion.core.errors import BrokerError, RetryableBrokerError
 from forex_diffusion.core.trading_config import TradingConfig
 from forex_diffusion.data import load_sample
 from forex_diffusion.storage import CandleRepository, RunRepository, Store, TradingRepository
+from forex_diffusion.storage.repositories import bar_writer
 from forex_diffusion.trading.automated_trading_engine import EngineState
 from forex_diffusion.trading.paper import resume_paper, start_paper
 from forex_diffusion.trading.strategies import STRATEGIES
@@ -71,25 +72,25 @@ def test_a_crash_inside_a_bar_at_random_bars_loses_and_duplicates_nothing(
     _run(sqlite, "whole").loop(until_idle=True, poll_seconds=0.0)
     reference = _trades(sqlite, "whole")
     assert len(reference) > 10
-    original = TradingRepository._write
+    original = bar_writer._Plan.write
     rng = random.Random(2026)
     for seed in range(20):
         crash_at = rng.randint(30, BARS - 5)  # the bar whose transaction dies
         calls = 0
 
-        def dying(self: TradingRepository, *args: Any, at: int = crash_at, **kwargs: Any) -> None:
+        def dying(self: Any, *args: Any, at: int = crash_at, **kwargs: Any) -> None:
             nonlocal calls
-            original(self, *args, **kwargs)  # the rows are in the session...
+            original(self, *args, **kwargs)  # the rows are in the transaction...
             calls += 1
             if calls == at:
                 raise Crash  # ...and the process dies before the commit
 
         run_id = f"crash-{seed}"
         run = _run(sqlite, run_id)
-        monkeypatch.setattr(TradingRepository, "_write", dying)
+        monkeypatch.setattr(bar_writer._Plan, "write", dying)
         with pytest.raises(Crash):
             run.loop(until_idle=True, poll_seconds=0.0)
-        monkeypatch.setattr(TradingRepository, "_write", original)
+        monkeypatch.setattr(bar_writer._Plan, "write", original)
         row = RunRepository(sqlite).get(run_id)
         assert row is not None
         committed = pd.Timestamp(row["last_bar_ts"], unit="ms", tz="UTC")
