@@ -93,3 +93,24 @@ def test_an_unknown_timeframe_and_an_empty_file_are_one_line_errors(tmp_path: Pa
     with pytest.raises(CandleDataError, match=r"one.csv: cannot infer the timeframe"):
         open_candles(one)
     assert len(pd.concat(open_candles(one, timeframe="H1"))) == 1
+
+
+@pytest.mark.parametrize("line", [10, 160])
+def test_the_inferred_timeframe_checks_the_first_chunk_as_the_others(
+    tmp_path: Path, line: int
+) -> None:
+    """An H1 bar moved to 30 past is refused in the first chunk as in the third, with the
+    message of the whole file read at once (the bar after it is the one too close)."""
+    path = tmp_path / "offgrid.csv"
+    _sample_csv(path, 200)
+    lines = path.read_text().splitlines()
+    stamp, rest = lines[line - 1].split(",", 1)
+    lines[line - 1] = stamp.replace(":00:00", ":30:00") + "," + rest
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(CandleDataError) as whole:
+        load_candles(path, timeframe="H1")
+    with pytest.raises(
+        CandleDataError, match=rf"offgrid.csv: line {line + 1}, column 'time'"
+    ) as got:
+        list(open_candles(path, rows=70))
+    assert str(got.value) == str(whole.value)

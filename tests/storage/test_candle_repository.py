@@ -178,4 +178,12 @@ def test_write_many_is_one_write_of_its_frames(store: Store, sample: pd.DataFram
         repo.write_many("EURUSD", "H1", [changed.iloc[:0], sample.iloc[:60], early])
     with pytest.raises(CandleDataError, match=r"row 60, column 'time': .* is not after"):
         repo.write_many("EURUSD", "H1", [changed, sample.iloc[250:300]])
-    assert len(repo.load("EURUSD", "H1")) == 200  # neither wrote its first frames
+    off_grid = sample.iloc[300:310].copy()
+    off_grid.index = off_grid.index.where(
+        off_grid.index != off_grid.index[2], off_grid.index[2] + pd.Timedelta(minutes=30)
+    )
+    with pytest.raises(
+        CandleDataError, match=r"frame 1: row 3 .*column .time.: bars only 30min apart"
+    ):
+        repo.write_many("EURUSD", "H1", [sample.iloc[290:300], off_grid])
+    assert len(repo.load("EURUSD", "H1")) == 200  # none of them wrote its first frames

@@ -171,8 +171,10 @@ class CandleStream:
                 f"{self.path}: cannot infer the timeframe from the bar spacing; pass --timeframe"
             )
         self.timeframe: Timeframe = inferred
-        self._first: pd.DataFrame | None = first
         self._load = _loader(self.path, self.format, self.timeframe, tz, repair)
+        if given is None:  # the first chunk's spacing checked as every other chunk's
+            first = self._load(first_text, first_skip)
+        self._first: pd.DataFrame | None = first
         self._header = header
 
     def __iter__(self) -> Iterator[pd.DataFrame]:

@@ -74,7 +74,7 @@ def _line_chunks(path: Path, encoding: str, rows: int) -> Iterator[tuple[int, li
                 lines = list(itertools.islice(handle, rows))
             except UnicodeDecodeError:
                 raise CandleDataError(
-                    f"{path}: not a text file (undecodable byte after line {start})"
+                    f"{path}: not a text file (undecodable byte at or after line {start + 1})"
                 ) from None
             if pending is not None and (not lines or len(lines) < rows // 2):
                 yield pending[0], pending[1] + lines

@@ -175,7 +175,8 @@ class CandleRepository:
     ) -> UpsertResult:
         """:meth:`write` for bars that come in frames, in time order (a file read chunk by
         chunk: ``data.open_candles``), all in one transaction or not at all; memory holds one
-        frame at a time. Rows in errors count from the first frame's first bar."""
+        frame at a time. A conflict's row counts from the first frame's first bar; a frame that
+        breaks the candle contract or the spacing is named by its number and its own row."""
         sym, tf_ = Symbol.parse(symbol).name, Timeframe.parse(timeframe)
         tf = tf_.value
         if reason is not None and not correction:
@@ -184,18 +185,25 @@ class CandleRepository:
         with self.store.session() as session:
             traded = self._traded(session, sym, tf)
             offset, previous, last = 0, None, None
-            for candles in frames:
+            step = pd.Timedelta(tf_.delta)
+            for number, candles in enumerate(frames):
                 last = candles
                 if candles.empty:  # an empty frame among others adds nothing
                     continue
-                frame = validate_candles(candles)
-                index = pd.DatetimeIndex(frame.index)
-                if previous is not None and len(index) and index[0] <= previous:
+                try:
+                    frame = validate_candles(candles)
+                    index = pd.DatetimeIndex(frame.index)
+                    check_spacing(index, tf_)
+                except CandleDataError as exc:
                     raise CandleDataError(
-                        f"row {offset}, column 'time': {format_ts(index[0])} is not after "
+                        f"frame {number}: {exc}", position=exc.position, column=exc.column
+                    ) from None
+                if previous is not None and index[0] - previous < step:
+                    what = "not after" if index[0] <= previous else f"less than one {tf} bar after"
+                    raise CandleDataError(
+                        f"row {offset}, column 'time': {format_ts(index[0])} is {what} "
                         f"the bar before it ({format_ts(previous)})"
                     )
-                check_spacing(index, tf_)
                 part = self._write_frame(
                     session,
                     sym,
