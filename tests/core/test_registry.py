@@ -60,15 +60,18 @@ def test_a_lazy_key_is_listed_without_importing_and_loaded_when_asked_for() -> N
     assert reg.get("later") == "now"
 
 
-def test_the_paper_service_does_not_import_the_fused_strategy_until_asked() -> None:
-    """A paper run of a reference strategy starts without the forecasters' imports (seconds)."""
+def test_the_paper_and_backtest_services_do_not_import_the_fused_strategy_until_asked() -> None:
+    """A paper run or a backtest of a reference strategy starts without the forecasters',
+    scikit-learn's, SciPy's statistics and Numba's imports (seconds)."""
     code = (
         "import sys\n"
         "import forex_diffusion.cli.app, forex_diffusion.services.paper\n"
+        "import forex_diffusion.services.backtest\n"
         "from forex_diffusion.trading.strategies import STRATEGIES\n"
         "fusion = 'forex_diffusion.trading.strategies.fusion'\n"
         "assert 'fused' in STRATEGIES and fusion not in sys.modules\n"
-        "assert not {'torch', 'sklearn', 'scipy.signal'} & set(sys.modules), sys.modules.keys()\n"
+        "heavy = {'torch', 'sklearn', 'scipy.signal', 'scipy.stats', 'numba'}\n"
+        "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
         "assert STRATEGIES.get('fused').__name__ == 'FusionStrategy' and fusion in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -18,8 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forex_diffusion.backtest.comparison import compare
-from forex_diffusion.backtest.report import pattern_marks, scanned_marks, write_report
 from forex_diffusion.backtest.runner import BacktestResult, run_backtest
 from forex_diffusion.backtest.walkforward import Fold, WalkForward, make_folds, run_walkforward
 from forex_diffusion.core.adaptation import Adaptation
@@ -44,7 +42,6 @@ from forex_diffusion.storage import (
 )
 from forex_diffusion.trading.recording import BufferedRecorder
 from forex_diffusion.trading.strategies.base import Strategy
-from forex_diffusion.trading.strategies.fusion import FusionStrategy
 
 __all__ = [
     "BacktestOutcome",
@@ -125,8 +122,12 @@ def register_meta_models(
     from forex_diffusion.storage.models import to_ms
     from forex_diffusion.storage.repositories import TrainedModelRepository
 
-    if not isinstance(strategy, FusionStrategy):
+    if strategy is None or strategy.name != "fused":
         return []
+    # imported here: a reference strategy's backtest need not load the forecasters (seconds)
+    from forex_diffusion.trading.strategies.fusion import FusionStrategy
+
+    assert isinstance(strategy, FusionStrategy)
     ids = []
     for model in strategy.meta_models:
         info = model.info()
@@ -217,6 +218,9 @@ def backtest_report(store: Store, outcome: BacktestOutcome, path: Path, *, fans:
     """A self-contained HTML report of a backtest: price, trades, equity, the stored signals
     (or the patterns scanned on the last 3,000 bars) and ``fans`` forecast fans of a fused
     strategy."""
+    from forex_diffusion.backtest.report import pattern_marks, scanned_marks, write_report
+    from forex_diffusion.trading.strategies.fusion import FusionStrategy
+
     result, span = outcome.result, outcome.span
     symbol, timeframe = outcome.symbol, outcome.timeframe
     signals = FusedSignalRepository(store).load(symbol, timeframe, run_id=outcome.run_id)
@@ -412,6 +416,9 @@ def walkforward(
                     ),
                     adaptations=deployed(store, cfg, request.symbol, request.timeframe),
                 )
+            # here, not at the top: scipy.stats and Numba cost every `fxd backtest` ~3 s
+            from forex_diffusion.backtest.comparison import compare
+
             progress(f"random entries ({request.seeds} seeds)", 0, 1)
             summary["comparison"] = compare(
                 {d: variants[d] for d in DECISIONS},
