@@ -66,6 +66,11 @@ METRICS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Getter, str]]]] = 
             _ratio("event_engine_bars_per_s", "backtesting_py_bars_per_s"),
             "higher",
         ),
+        (
+            "fused backtest without forecaster / one scan of every detector",
+            lambda x: x.get("fused_per_scan"),
+            "lower",
+        ),
     ],
     "patterns": lambda r: [
         ("candle scan / 61 TA-Lib calls", lambda x: x["scan_overhead_ratio"], "lower"),
