@@ -195,8 +195,14 @@ class CandleRepository:
                     index = pd.DatetimeIndex(frame.index)
                     check_spacing(index, tf_)
                 except CandleDataError as exc:
+                    if number == 0:  # the first (or only) frame: the error as it is
+                        raise
                     raise CandleDataError(
-                        f"frame {number}: {exc}", position=exc.position, column=exc.column
+                        f"frame {number}: {exc}",
+                        position=exc.position,
+                        column=exc.column,
+                        timestamp=exc.timestamp,
+                        reason=exc.reason,
                     ) from None
                 if previous is not None and index[0] - previous < step:
                     what = "not after" if index[0] <= previous else f"less than one {tf} bar after"
